@@ -1,0 +1,1 @@
+namespace Goflux; internal static class Placeholder { }

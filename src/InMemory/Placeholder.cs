@@ -1,0 +1,1 @@
+namespace Goflux.InMemory; internal static class Placeholder { }

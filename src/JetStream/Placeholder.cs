@@ -1,0 +1,1 @@
+namespace Goflux.JetStream; internal static class Placeholder { }

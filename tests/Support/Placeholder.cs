@@ -1,0 +1,1 @@
+namespace Goflux.Tests.Support; internal static class Placeholder { }
