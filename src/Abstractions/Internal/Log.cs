@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace Goflux.Internal;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Decoding a message on '{Subject}' failed; terminating it")]
+    internal static partial void DecodeFailed(ILogger logger, string subject, Exception exception);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Handler for a message on '{Subject}' failed")]
+    internal static partial void HandlerFailed(ILogger logger, string subject, Exception exception);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Settling a message on '{Subject}' failed")]
+    internal static partial void SettleFailed(ILogger logger, string subject, Exception exception);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Publishing to '{Subject}' failed on attempt {Attempt}; retrying in {Delay}")]
+    internal static partial void PublishRetry(ILogger logger, string subject, int attempt, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "A message on '{Subject}' was already settled; {Action} ignored")]
+    internal static partial void AlreadySettled(ILogger logger, string subject, string action);
+}

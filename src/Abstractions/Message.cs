@@ -1,0 +1,208 @@
+using Goflux.Transport;
+
+namespace Goflux;
+
+/// <summary>
+/// A typed message with its subject, headers, delivery metadata and acknowledgement operations.
+/// </summary>
+/// <typeparam name="T">The payload type.</typeparam>
+/// <remarks>
+/// A message settles once: the first of <see cref="AckAsync"/>, <see cref="NakAsync(CancellationToken)"/>,
+/// <see cref="NakAsync(TimeSpan, CancellationToken)"/> or <see cref="TermAsync"/> goes to the transport and returns
+/// <see langword="true"/>; every later call is a no-op that returns <see langword="false"/>.
+/// Fallbacks follow goflux: a transport without delayed nak receives a nak; without term, an ack; a message without an
+/// acker settles locally only.
+/// </remarks>
+public sealed class Message<T>
+{
+    private readonly IMessageAcker? _acker;
+    private readonly Action<AckOutcome>? _onSettled;
+    private int _settled;
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="Message{T}"/> class.
+    /// </summary>
+    /// <param name="subject">The subject the message was published to.</param>
+    /// <param name="payload">The decoded payload.</param>
+    /// <param name="headers">The application headers, or <see langword="null"/> for none.</param>
+    /// <param name="messageId">The message id, or <see langword="null"/>.</param>
+    /// <param name="delivery">The delivery metadata, or <see langword="null"/> where the transport has none.</param>
+    /// <param name="acker">The transport's acknowledgement operations, or <see langword="null"/> for none.</param>
+    public Message(string subject, T payload, MessageHeaders? headers = null, string? messageId = null, DeliveryInfo? delivery = null, IMessageAcker? acker = null)
+        : this(subject, payload, headers, messageId, delivery, acker, null)
+    {
+    }
+
+    internal Message(string subject, T payload, MessageHeaders? headers, string? messageId, DeliveryInfo? delivery, IMessageAcker? acker, Action<AckOutcome>? onSettled)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        Subject = subject;
+        Payload = payload;
+        Headers = headers ?? MessageHeaders.Empty;
+        MessageId = messageId;
+        Delivery = delivery;
+        _acker = acker;
+        _onSettled = onSettled;
+    }
+
+    /// <summary>Gets the subject the message was published to.</summary>
+    public string Subject { get; }
+
+    /// <summary>Gets the decoded payload.</summary>
+    public T Payload { get; }
+
+    /// <summary>Gets the application headers (case-sensitive; the wire prefix is already stripped).</summary>
+    public MessageHeaders Headers { get; }
+
+    /// <summary>Gets the message id (<c>X-Message-ID</c>), or <see langword="null"/> when the publisher set none.</summary>
+    public string? MessageId { get; }
+
+    /// <summary>Gets the delivery metadata, or <see langword="null"/> where the transport has none.</summary>
+    public DeliveryInfo? Delivery { get; }
+
+    /// <summary>Gets how the message was settled; <see cref="AckOutcome.None"/> until then.</summary>
+    public AckOutcome Outcome { get; private set; }
+
+    /// <summary>Gets the terminate reason, when the message was terminated with one.</summary>
+    public string? TermReason { get; private set; }
+
+    /// <summary>Gets the delay of a nak with delay, when the message was settled that way.</summary>
+    public TimeSpan? NakDelay { get; private set; }
+
+    /// <summary>Gets a value indicating whether the message has been settled.</summary>
+    public bool IsSettled => Volatile.Read(ref _settled) != 0;
+
+    /// <summary>Gets the acker's capabilities (<see cref="AckCapabilities.None"/> when there is no acker).</summary>
+    public AckCapabilities Capabilities => _acker?.Capabilities ?? AckCapabilities.None;
+
+    /// <summary>Acknowledges the message.</summary>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns><see langword="true"/> when this call settled the message; <see langword="false"/> when it was already settled.</returns>
+    /// <exception cref="GofluxException">The transport failed to send the acknowledgement.</exception>
+    public ValueTask<bool> AckAsync(CancellationToken cancellationToken = default)
+    {
+        if (!TrySettle())
+        {
+            return new(false);
+        }
+
+        return SettleAsync(AckOutcome.Acked, _acker is null ? default : _acker.AckAsync(cancellationToken));
+    }
+
+    /// <summary>Negatively acknowledges the message, asking for an immediate redelivery.</summary>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns><see langword="true"/> when this call settled the message; <see langword="false"/> when it was already settled.</returns>
+    /// <exception cref="GofluxException">The transport failed to send the nak.</exception>
+    public ValueTask<bool> NakAsync(CancellationToken cancellationToken = default)
+    {
+        if (!TrySettle())
+        {
+            return new(false);
+        }
+
+        return SettleAsync(AckOutcome.Naked, _acker is null ? default : _acker.NakAsync(null, cancellationToken));
+    }
+
+    /// <summary>Negatively acknowledges the message, asking for a redelivery after <paramref name="delay"/>.</summary>
+    /// <param name="delay">The redelivery delay; must not be negative.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns><see langword="true"/> when this call settled the message; <see langword="false"/> when it was already settled.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="GofluxException">The transport failed to send the nak.</exception>
+    /// <remarks>A transport without delayed nak receives a plain nak.</remarks>
+    public ValueTask<bool> NakAsync(TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        if (!TrySettle())
+        {
+            return new(false);
+        }
+
+        if (_acker is not null && (_acker.Capabilities & AckCapabilities.NakDelay) == 0)
+        {
+            return SettleAsync(AckOutcome.Naked, _acker.NakAsync(null, cancellationToken));
+        }
+
+        NakDelay = delay;
+        return SettleAsync(AckOutcome.NakedWithDelay, _acker is null ? default : _acker.NakAsync(delay, cancellationToken));
+    }
+
+    /// <summary>Terminates the message: it is never redelivered.</summary>
+    /// <param name="reason">Why, or <see langword="null"/>. Sent to servers that understand it.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns><see langword="true"/> when this call settled the message; <see langword="false"/> when it was already settled.</returns>
+    /// <exception cref="GofluxException">The transport failed to send the term.</exception>
+    /// <remarks>A transport without term receives an ack.</remarks>
+    public ValueTask<bool> TermAsync(string? reason = null, CancellationToken cancellationToken = default)
+    {
+        if (reason is not null)
+        {
+            MessageHeaders.ValidateValue("term reason", reason);
+        }
+
+        if (!TrySettle())
+        {
+            return new(false);
+        }
+
+        if (_acker is not null && (_acker.Capabilities & AckCapabilities.Term) == 0)
+        {
+            return SettleAsync(AckOutcome.Acked, _acker.AckAsync(cancellationToken));
+        }
+
+        TermReason = reason;
+        return SettleAsync(AckOutcome.Terminated, _acker is null ? default : _acker.TermAsync(reason, cancellationToken));
+    }
+
+    /// <summary>Tells the server the message is still being worked on, resetting its ack wait. Does not settle.</summary>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns><see langword="true"/> when the signal was sent; <see langword="false"/> when the message is already settled or the transport has no such signal.</returns>
+    /// <exception cref="GofluxException">The transport failed to send the signal.</exception>
+    public async ValueTask<bool> InProgressAsync(CancellationToken cancellationToken = default)
+    {
+        if (IsSettled || _acker is null || (_acker.Capabilities & AckCapabilities.InProgress) == 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _acker.InProgressAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not GofluxException and not OperationCanceledException)
+        {
+            throw new GofluxException(GofluxStage.Transport, $"In-progress signal for a message on '{Subject}' failed: {ex.Message}", ex, Subject);
+        }
+
+        return true;
+    }
+
+    private bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
+
+    private ValueTask<bool> SettleAsync(AckOutcome outcome, ValueTask wire)
+    {
+        Outcome = outcome;
+        _onSettled?.Invoke(outcome);
+        if (wire.IsCompletedSuccessfully)
+        {
+            wire.GetAwaiter().GetResult();
+            return new(true);
+        }
+
+        return AwaitAsync(wire);
+    }
+
+    private async ValueTask<bool> AwaitAsync(ValueTask wire)
+    {
+        try
+        {
+            await wire.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not GofluxException and not OperationCanceledException)
+        {
+            throw new GofluxException(GofluxStage.Transport, $"Settling a message on '{Subject}' as {Outcome} failed: {ex.Message}", ex, Subject);
+        }
+
+        return true;
+    }
+}

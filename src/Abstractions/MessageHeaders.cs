@@ -1,0 +1,216 @@
+using System.Collections;
+
+namespace Goflux;
+
+/// <summary>
+/// Application headers of a message: case-sensitive names, each with one or more values, in insertion order.
+/// </summary>
+/// <remarks>
+/// Names and values are validated as they are added: a name must be non-empty and contain no whitespace, control
+/// characters or <c>:</c>; a value must not contain CR or LF. On the wire goflux writes each header as
+/// <c>X-Goflux-{name}</c> and strips that prefix again on receipt.
+/// </remarks>
+public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyList<string>>>
+{
+    private static readonly MessageHeaders EmptyInstance = new(readOnly: true);
+    private readonly List<KeyValuePair<string, List<string>>> _entries = [];
+    private readonly bool _readOnly;
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="MessageHeaders"/> class with no headers.
+    /// </summary>
+    public MessageHeaders()
+    {
+    }
+
+    private MessageHeaders(bool readOnly) => _readOnly = readOnly;
+
+    /// <summary>Gets a shared, read-only empty set of headers.</summary>
+    public static MessageHeaders Empty => EmptyInstance;
+
+    /// <summary>Gets the number of distinct header names.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Gets the header names in insertion order.</summary>
+    public IEnumerable<string> Names => _entries.Select(e => e.Key);
+
+    /// <summary>Gets the first value of a header, or <see langword="null"/> when it is absent.</summary>
+    /// <param name="name">The case-sensitive header name.</param>
+    public string? this[string name] => TryGetValues(name, out var values) ? values[0] : null;
+
+    /// <summary>Adds a value to a header, keeping any values it already has.</summary>
+    /// <param name="name">The case-sensitive header name.</param>
+    /// <param name="value">The value.</param>
+    /// <returns>This instance, for chaining.</returns>
+    /// <exception cref="ArgumentException">The name or the value is invalid.</exception>
+    /// <exception cref="InvalidOperationException">The headers are read-only.</exception>
+    public MessageHeaders Add(string name, string value)
+    {
+        ValidateName(name);
+        ValidateValue(name, value);
+        ThrowIfReadOnly();
+        var index = IndexOf(name);
+        if (index < 0)
+        {
+            _entries.Add(new(name, [value]));
+        }
+        else
+        {
+            _entries[index].Value.Add(value);
+        }
+
+        return this;
+    }
+
+    /// <summary>Sets a header to a single value, replacing any values it had.</summary>
+    /// <param name="name">The case-sensitive header name.</param>
+    /// <param name="value">The value.</param>
+    /// <returns>This instance, for chaining.</returns>
+    /// <exception cref="ArgumentException">The name or the value is invalid.</exception>
+    /// <exception cref="InvalidOperationException">The headers are read-only.</exception>
+    public MessageHeaders Set(string name, string value)
+    {
+        ValidateName(name);
+        ValidateValue(name, value);
+        ThrowIfReadOnly();
+        var index = IndexOf(name);
+        if (index < 0)
+        {
+            _entries.Add(new(name, [value]));
+        }
+        else
+        {
+            _entries[index] = new(name, [value]);
+        }
+
+        return this;
+    }
+
+    /// <summary>Removes a header and all its values.</summary>
+    /// <param name="name">The case-sensitive header name.</param>
+    /// <returns><see langword="true"/> when the header was present.</returns>
+    public bool Remove(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ThrowIfReadOnly();
+        var index = IndexOf(name);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        _entries.RemoveAt(index);
+        return true;
+    }
+
+    /// <summary>Returns whether the header is present (case-sensitive).</summary>
+    /// <param name="name">The header name.</param>
+    /// <returns><see langword="true"/> when present.</returns>
+    public bool Contains(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return IndexOf(name) >= 0;
+    }
+
+    /// <summary>Gets all values of a header.</summary>
+    /// <param name="name">The case-sensitive header name.</param>
+    /// <param name="values">The values, in the order they were added.</param>
+    /// <returns><see langword="true"/> when the header is present.</returns>
+    public bool TryGetValues(string name, out IReadOnlyList<string> values)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var index = IndexOf(name);
+        if (index < 0)
+        {
+            values = [];
+            return false;
+        }
+
+        values = _entries[index].Value;
+        return true;
+    }
+
+    /// <summary>Returns an independent, writable copy of these headers.</summary>
+    /// <returns>The copy.</returns>
+    public MessageHeaders Clone()
+    {
+        var copy = new MessageHeaders();
+        foreach (var e in _entries)
+        {
+            copy._entries.Add(new(e.Key, [.. e.Value]));
+        }
+
+        return copy;
+    }
+
+    /// <inheritdoc />
+    public IEnumerator<KeyValuePair<string, IReadOnlyList<string>>> GetEnumerator()
+    {
+        foreach (var e in _entries)
+        {
+            yield return new(e.Key, e.Value);
+        }
+    }
+
+    /// <inheritdoc />
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Throws when <paramref name="name"/> is not a valid header name.</summary>
+    /// <param name="name">The name.</param>
+    /// <exception cref="ArgumentException">The name is empty or has whitespace, control characters or ':'.</exception>
+    public static void ValidateName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0)
+        {
+            throw new ArgumentException("Header name must not be empty.", nameof(name));
+        }
+
+        foreach (var c in name)
+        {
+            if (c == '\r' || c == '\n')
+            {
+                throw new ArgumentException($"Header name '{Subjects.Printable(name)}' contains CR or LF.", nameof(name));
+            }
+
+            if (c == ':' || char.IsWhiteSpace(c) || char.IsControl(c) || c > 126)
+            {
+                throw new ArgumentException($"Header name '{Subjects.Printable(name)}' contains an invalid character (whitespace, control, ':' or non-ASCII).", nameof(name));
+            }
+        }
+    }
+
+    /// <summary>Throws when <paramref name="value"/> is not a valid value for header <paramref name="name"/>.</summary>
+    /// <param name="name">The header name, for the message.</param>
+    /// <param name="value">The value.</param>
+    /// <exception cref="ArgumentException">The value contains CR or LF.</exception>
+    public static void ValidateValue(string name, string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        {
+            throw new ArgumentException($"Value of header '{Subjects.Printable(name)}' contains CR or LF.", nameof(value));
+        }
+    }
+
+    private int IndexOf(string name)
+    {
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            if (string.Equals(_entries[i].Key, name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private void ThrowIfReadOnly()
+    {
+        if (_readOnly)
+        {
+            throw new InvalidOperationException("These headers are read-only.");
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace Goflux; internal static class Placeholder { }

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Logging;
+
+namespace Goflux;
+
+/// <summary>
+/// Options of a subscriber; shared by every transport.
+/// </summary>
+public sealed record SubscriberOptions
+{
+    /// <summary>Gets the default options.</summary>
+    public static SubscriberOptions Default { get; } = new();
+
+    /// <summary>
+    /// Gets a value indicating whether the handler settles messages itself. When <see langword="false"/>, a message the handler
+    /// returns from unsettled is acked, and one whose handler throws is naked.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool ManualAck { get; init; }
+
+    /// <summary>Gets a value indicating whether processing emits activities and metrics.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool EnableTelemetry { get; init; } = true;
+
+    /// <summary>
+    /// Gets the pull window: how many messages the client asks the server for at once and buffers. A message naked now
+    /// comes back after the messages already in this window.
+    /// </summary>
+    /// <value>The default value is 1000, NATS.Net's default for <c>ConsumeAsync</c>.</value>
+    public int MaxMessages { get; init; } = 1000;
+
+    /// <summary>Gets the logger, or <see langword="null"/> for none.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>Gets the time provider used to measure durations.</summary>
+    /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Throws when the options are invalid, listing every problem.</summary>
+    /// <exception cref="ArgumentException">One or more options are invalid.</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (MaxMessages < 1)
+        {
+            errors.Add($"MaxMessages must be at least 1 (was {MaxMessages}).");
+        }
+
+        if (TimeProvider is null)
+        {
+            errors.Add("TimeProvider must not be null.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid subscriber options: " + string.Join(" ", errors), "options");
+        }
+    }
+}

@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using Goflux.Codecs;
+using Goflux.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Goflux.Transport;
+
+/// <summary>
+/// The delivery half of the goflux pipeline, shared by every transport: decode (failure: term, log, count; the handler
+/// never sees it), producer span context extraction, a root consumer activity linked to the producer, the handler, and
+/// auto-ack (returns: ack; throws: nak) unless <see cref="SubscriberOptions.ManualAck"/> is set.
+/// </summary>
+/// <typeparam name="T">The payload type.</typeparam>
+public sealed class DeliveryPipeline<T>
+{
+    private readonly IMessageDecoder<T> _decoder;
+    private readonly SubscriberOptions _options;
+    private readonly ILogger _logger;
+    private readonly string _subscription;
+    private readonly string? _consumerGroup;
+    private readonly Action<AckOutcome>? _onSettled;
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="DeliveryPipeline{T}"/> class.
+    /// </summary>
+    /// <param name="decoder">The payload decoder.</param>
+    /// <param name="options">The subscriber options, or <see langword="null"/> for <see cref="SubscriberOptions.Default"/>.</param>
+    /// <param name="subscription">The subject the subscription was made for (names the consumer activity).</param>
+    /// <param name="consumerGroup">The consumer name, or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">The subscription subject or the options are invalid.</exception>
+    public DeliveryPipeline(IMessageDecoder<T> decoder, SubscriberOptions? options, string subscription, string? consumerGroup)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        Subjects.ValidatePattern(subscription, nameof(subscription));
+        _decoder = decoder;
+        _options = options ?? SubscriberOptions.Default;
+        _options.Validate();
+        _logger = _options.Logger ?? NullLogger.Instance;
+        _subscription = subscription;
+        _consumerGroup = consumerGroup;
+        _onSettled = _options.EnableTelemetry ? RecordOutcome : null;
+    }
+
+    /// <summary>Processes one raw delivery.</summary>
+    /// <param name="incoming">The delivery.</param>
+    /// <param name="handler">The handler.</param>
+    /// <param name="cancellationToken">The subscription's token.</param>
+    /// <returns>A task that completes when the message has been handled and, in auto-ack mode, settled.</returns>
+    /// <remarks>Never throws for handler or decode failures; those are logged, counted and settled.</remarks>
+    public async ValueTask ProcessAsync(IncomingMessage incoming, MessageHandler<T> handler, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var telemetry = _options.EnableTelemetry;
+        var start = telemetry ? _options.TimeProvider.GetTimestamp() : 0;
+
+        T payload;
+        try
+        {
+            payload = _decoder.Decode(incoming.Body.Span);
+        }
+        catch (Exception ex)
+        {
+            Log.DecodeFailed(_logger, incoming.Subject, ex);
+            if (telemetry)
+            {
+                RecordConsumed(incoming.Subject, "decode");
+            }
+
+            var failed = new Message<T>(incoming.Subject, default!, null, null, incoming.Delivery, incoming.Acker, _onSettled);
+            await SettleQuietlyAsync(failed, m => m.TermAsync("decode failed: " + OneLine(ex.Message), CancellationToken.None)).ConfigureAwait(false);
+            return;
+        }
+
+        var wire = incoming.Headers;
+        var message = new Message<T>(
+            incoming.Subject,
+            payload,
+            ApplicationHeaders(wire),
+            wire?[WireHeaders.MessageId],
+            incoming.Delivery,
+            incoming.Acker,
+            _onSettled);
+
+        var previous = Activity.Current;
+        var activity = telemetry ? StartConsumer(incoming, wire, message.MessageId) : null;
+        string? errorType = null;
+        try
+        {
+            await handler(message, cancellationToken).ConfigureAwait(false);
+            if (!_options.ManualAck && !message.IsSettled)
+            {
+                await SettleQuietlyAsync(message, m => m.AckAsync(CancellationToken.None)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            errorType = ex.GetType().Name;
+            Log.HandlerFailed(_logger, incoming.Subject, ex);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.SetTag(GofluxTelemetry.Attributes.ErrorType, errorType);
+            if (!_options.ManualAck && !message.IsSettled)
+            {
+                await SettleQuietlyAsync(message, m => m.NakAsync(CancellationToken.None)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            activity?.Dispose();
+            Activity.Current = previous;
+            if (telemetry)
+            {
+                RecordConsumed(incoming.Subject, errorType);
+                if (Telemetry.ProcessDuration.Enabled)
+                {
+                    var tags = BaseTags(incoming.Subject, "process");
+                    if (errorType is not null)
+                    {
+                        tags.Add(GofluxTelemetry.Attributes.ErrorType, errorType);
+                    }
+
+                    Telemetry.ProcessDuration.Record(_options.TimeProvider.GetElapsedTime(start).TotalSeconds, tags);
+                }
+            }
+        }
+    }
+
+    private static string OneLine(string s) => s.Replace('\r', ' ').Replace('\n', ' ');
+
+    private static MessageHeaders? ApplicationHeaders(MessageHeaders? wire)
+    {
+        if (wire is null || wire.Count == 0)
+        {
+            return null;
+        }
+
+        MessageHeaders? app = null;
+        foreach (var (name, values) in wire)
+        {
+            if (name.Length > WireHeaders.ApplicationPrefix.Length && name.StartsWith(WireHeaders.ApplicationPrefix, StringComparison.Ordinal))
+            {
+                app ??= new MessageHeaders();
+                var stripped = name[WireHeaders.ApplicationPrefix.Length..];
+                foreach (var v in values)
+                {
+                    app.Add(stripped, v);
+                }
+            }
+        }
+
+        return app;
+    }
+
+    private Activity? StartConsumer(in IncomingMessage incoming, MessageHeaders? wire, string? messageId)
+    {
+        if (!Telemetry.Source.HasListeners())
+        {
+            return null;
+        }
+
+        ActivityLink[]? links = null;
+        if (wire is not null && wire.Contains(WireHeaders.TraceParent))
+        {
+            var parent = Telemetry.Propagator.Extract(default, wire, static (h, k) => h.TryGetValues(k, out var v) ? v : []);
+            if (parent.ActivityContext.TraceId != default && parent.ActivityContext.SpanId != default)
+            {
+                links = [new ActivityLink(parent.ActivityContext)];
+                OpenTelemetry.Baggage.Current = parent.Baggage;
+            }
+        }
+
+        // A consumer activity is a root: clear the ambient activity so it does not become the parent.
+        Activity.Current = null;
+        var activity = Telemetry.Source.StartActivity(ActivityKind.Consumer, default(ActivityContext), null, links, name: "process " + _subscription);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(GofluxTelemetry.Attributes.System, GofluxTelemetry.MessagingSystem);
+            activity.SetTag(GofluxTelemetry.Attributes.OperationName, "process");
+            activity.SetTag(GofluxTelemetry.Attributes.OperationType, "process");
+            activity.SetTag(GofluxTelemetry.Attributes.DestinationName, incoming.Subject);
+            activity.SetTag(GofluxTelemetry.Attributes.SubscriptionName, _subscription);
+            activity.SetTag(GofluxTelemetry.Attributes.BodySize, incoming.Body.Length);
+            if (messageId is not null)
+            {
+                activity.SetTag(GofluxTelemetry.Attributes.MessageId, messageId);
+            }
+
+            if (_consumerGroup is not null)
+            {
+                activity.SetTag(GofluxTelemetry.Attributes.ConsumerGroup, _consumerGroup);
+            }
+        }
+
+        return activity;
+    }
+
+    private async ValueTask SettleQuietlyAsync(Message<T> message, Func<Message<T>, ValueTask<bool>> settle)
+    {
+        try
+        {
+            await settle(message).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.SettleFailed(_logger, message.Subject, ex);
+        }
+    }
+
+    private TagList BaseTags(string subject, string operation)
+    {
+        var tags = new TagList
+        {
+            { GofluxTelemetry.Attributes.System, GofluxTelemetry.MessagingSystem },
+            { GofluxTelemetry.Attributes.OperationName, operation },
+            { GofluxTelemetry.Attributes.DestinationName, subject },
+        };
+        if (_consumerGroup is not null)
+        {
+            tags.Add(GofluxTelemetry.Attributes.ConsumerGroup, _consumerGroup);
+        }
+
+        return tags;
+    }
+
+    private void RecordConsumed(string subject, string? errorType)
+    {
+        if (!Telemetry.Consumed.Enabled)
+        {
+            return;
+        }
+
+        var tags = BaseTags(subject, "process");
+        if (errorType is not null)
+        {
+            tags.Add(GofluxTelemetry.Attributes.ErrorType, errorType);
+        }
+
+        Telemetry.Consumed.Add(1, tags);
+    }
+
+    private void RecordOutcome(AckOutcome outcome)
+    {
+        if (!Telemetry.AckOutcomes.Enabled)
+        {
+            return;
+        }
+
+        var tags = new TagList
+        {
+            { GofluxTelemetry.Attributes.AckAction, Telemetry.ActionName(outcome) },
+            { GofluxTelemetry.Attributes.DestinationName, _subscription },
+            { GofluxTelemetry.Attributes.AckError, false },
+        };
+        Telemetry.AckOutcomes.Add(1, tags);
+    }
+}
