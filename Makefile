@@ -4,7 +4,7 @@ SOLUTION      := Goflux.Testable.sln
 CONFIGURATION ?= Release
 
 .DEFAULT_GOAL := build
-.PHONY: build test nats-up nats-down format format-check clean
+.PHONY: build test bench nats-up nats-down format format-check clean
 
 ## build: compile the solution
 build:
@@ -13,6 +13,10 @@ build:
 ## test: provision nats-server 2.10 (and, as root, a Docker engine), run every test project, print a summary
 test:
 	bash scripts/test.sh
+
+## bench: quick ratio run of the JetStream adapter against raw NATS.Net on a real server (under a minute)
+bench:
+	dotnet run -c Release --project bench/Goflux.Benchmarks -- ratio
 
 ## nats-up: start a local nats-server with JetStream on 127.0.0.1:4222 (NATS_PORT to change); use NATS_URL=nats://127.0.0.1:4222
 nats-up:
