@@ -18,6 +18,7 @@ public sealed class Message<T>
     private readonly IMessageAcker? _acker;
     private readonly Action<AckOutcome>? _onSettled;
     private int _settled;
+    private volatile bool _detached;
 
     /// <summary>
     /// Initializes a new instance of the <see cref="Message{T}"/> class.
@@ -176,6 +177,12 @@ public sealed class Message<T>
 
         return true;
     }
+
+    /// <summary>Gets a value indicating whether settling was handed over to a stream consumer (see the channel bridge).</summary>
+    internal bool IsDetached => _detached;
+
+    /// <summary>Hands settling over to whoever reads the message from a channel: the subscriber will not auto-ack it.</summary>
+    internal void Detach() => _detached = true;
 
     private bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
 

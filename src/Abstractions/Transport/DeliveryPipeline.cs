@@ -88,7 +88,7 @@ public sealed class DeliveryPipeline<T>
         try
         {
             await handler(message, cancellationToken).ConfigureAwait(false);
-            if (!_options.ManualAck && !message.IsSettled)
+            if (!_options.ManualAck && !message.IsSettled && !message.IsDetached)
             {
                 await SettleQuietlyAsync(message, m => m.AckAsync(CancellationToken.None)).ConfigureAwait(false);
             }
@@ -99,7 +99,7 @@ public sealed class DeliveryPipeline<T>
             Log.HandlerFailed(_logger, incoming.Subject, ex);
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             activity?.SetTag(GofluxTelemetry.Attributes.ErrorType, errorType);
-            if (!_options.ManualAck && !message.IsSettled)
+            if (!_options.ManualAck && !message.IsSettled && !message.IsDetached)
             {
                 await SettleQuietlyAsync(message, m => m.NakAsync(CancellationToken.None)).ConfigureAwait(false);
             }
