@@ -1,0 +1,37 @@
+# Goflux.Testable — common tasks. `make test` is the test command (CI runs it through .ci/run).
+
+SOLUTION      := Goflux.Testable.sln
+CONFIGURATION ?= Release
+
+.DEFAULT_GOAL := build
+.PHONY: build test nats-up nats-down format format-check clean
+
+## build: compile the solution
+build:
+	dotnet build $(SOLUTION) -c $(CONFIGURATION)
+
+## test: provision nats-server 2.10 (and, as root, a Docker engine), run every test project, print a summary
+test:
+	bash scripts/test.sh
+
+## nats-up: start a local nats-server with JetStream on 127.0.0.1:4222 (NATS_PORT to change); use NATS_URL=nats://127.0.0.1:4222
+nats-up:
+	bash scripts/nats-local.sh up
+
+## nats-down: stop the server started by nats-up and delete its store
+nats-down:
+	bash scripts/nats-local.sh down
+
+## format: apply the code style
+format:
+	dotnet format $(SOLUTION)
+
+## format-check: fail when the code style is not applied
+format-check:
+	dotnet format $(SOLUTION) --verify-no-changes
+
+## clean: remove build outputs (keeps the provisioned tools in .tools/)
+clean:
+	dotnet clean $(SOLUTION) -c $(CONFIGURATION) --nologo -v quiet
+	rm -rf TestResults artifacts BenchmarkDotNet.Artifacts
+	find . -path ./.tools -prune -o -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +

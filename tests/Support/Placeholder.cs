@@ -1,1 +1,0 @@
-namespace Goflux.Tests.Support; internal static class Placeholder { }
