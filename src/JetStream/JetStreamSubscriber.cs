@@ -1,0 +1,223 @@
+using Goflux.Codecs;
+using Goflux.JetStream.Internal;
+using Goflux.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace Goflux.JetStream;
+
+/// <summary>
+/// Delivers typed messages from a JetStream consumer to a handler, with goflux's decoding, telemetry and
+/// acknowledgement rules.
+/// </summary>
+/// <typeparam name="T">The payload type.</typeparam>
+/// <remarks>
+/// <para>
+/// Messages are pulled with NATS.Net's <c>ConsumeAsync</c>, <see cref="SubscriberOptions.MaxMessages"/> at a time, and
+/// handled one after another. A payload that cannot be decoded is terminated and never reaches the handler. Unless
+/// <see cref="SubscriberOptions.ManualAck"/> is set, a message is acked when the handler returns and naked when it throws.
+/// </para>
+/// <para>
+/// Acknowledgements support nak with delay, in-progress and term. A term reason is sent only to servers from 2.10.4 on;
+/// older servers would otherwise redeliver the message instead of terminating it. The reason travels as ASCII.
+/// </para>
+/// <para>
+/// Wire header names are compared as the connection's header parser does: names that differ only in case arrive merged
+/// under the first spelling unless the connection was created with <c>NatsOpts.CaseSensitiveHeaders</c>.
+/// </para>
+/// <para>
+/// The caller owns the consumer and its connection: disposing the subscriber stops its subscriptions but never deletes
+/// the consumer or closes the connection.
+/// </para>
+/// </remarks>
+public sealed class JetStreamSubscriber<T> : ISubscriber<T>
+{
+    private static readonly INatsDeserialize<NatsMemoryOwner<byte>> RawBody = NatsRawSerializer<NatsMemoryOwner<byte>>.Default;
+
+    private readonly INatsJSConsumer _consumer;
+    private readonly IMessageDecoder<T> _decoder;
+    private readonly SubscriberOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _disposed = new();
+    private ServerCapabilities? _capabilities;
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="JetStreamSubscriber{T}"/> class.
+    /// </summary>
+    /// <param name="consumer">The JetStream consumer to pull from (for example from <c>INatsJSContext.CreateOrUpdateConsumerAsync</c>).</param>
+    /// <param name="decoder">The payload decoder.</param>
+    /// <param name="options">The options, or <see langword="null"/> for <see cref="SubscriberOptions.Default"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="consumer"/> or <paramref name="decoder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public JetStreamSubscriber(INatsJSConsumer consumer, IMessageDecoder<T> decoder, SubscriberOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(consumer);
+        ArgumentNullException.ThrowIfNull(decoder);
+        _options = options ?? SubscriberOptions.Default;
+        _options.Validate();
+        _consumer = consumer;
+        _decoder = decoder;
+        _logger = _options.Logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Gets the options.</summary>
+    public SubscriberOptions Options => _options;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="subject"/> or <paramref name="handler"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="subject"/> is not a valid subject.</exception>
+    /// <exception cref="ObjectDisposedException">The subscriber was disposed.</exception>
+    /// <remarks>
+    /// <para>
+    /// Before pulling, the consumer's info is fetched: a missing stream or consumer fails at once with a
+    /// <see cref="GofluxException"/> (stage <see cref="GofluxStage.Subscribe"/>, <see cref="GofluxException.ErrorCode"/>
+    /// 10059 or 10014). A consumer or stream deleted while subscribed ends the returned task with the same kind of
+    /// exception, whether the server announces it (<c>409 Consumer Deleted</c>) or a pull finds no responder.
+    /// </para>
+    /// <para>Cancelling <paramref name="cancellationToken"/> or disposing the subscriber completes the task normally.</para>
+    /// </remarks>
+    public async Task SubscribeAsync(string subject, MessageHandler<T> handler, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(handler);
+        Subjects.ValidatePattern(subject);
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        var token = run.Token;
+        var stream = _consumer.Info.StreamName;
+        var name = _consumer.Info.Name;
+
+        try
+        {
+            await _consumer.RefreshAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex) when (Errors.IsNatsFailure(ex))
+        {
+            throw Errors.Subscribe(subject, stream, name, ex);
+        }
+
+        var pipeline = new DeliveryPipeline<T>(_decoder, _options, subject, _consumer.Info.Name);
+        var watch = new ConsumerWatch(_consumer, run, _logger, subject);
+        var opts = new NatsJSConsumeOpts
+        {
+            MaxMsgs = _options.MaxMessages,
+            NotificationHandler = watch.OnNotificationAsync,
+        };
+
+        Log.SubscriptionStarted(_logger, subject, name, stream);
+        Exception? failure = null;
+        try
+        {
+            await foreach (var msg in _consumer.ConsumeAsync(RawBody, opts, token).ConfigureAwait(false))
+            {
+                await ProcessAsync(pipeline, msg, handler, token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (Errors.IsNatsFailure(ex))
+        {
+            failure = ex;
+        }
+
+        if (watch.Failure is { } gone)
+        {
+            Log.SubscriptionFailed(_logger, subject, name, gone);
+            throw gone;
+        }
+
+        if (failure is not null)
+        {
+            GofluxException error;
+            if (failure is NatsJSException and not NatsJSApiException)
+            {
+                // 409 Consumer Deleted, or NATS.Net giving up after repeated 503s: ask the server which one is gone.
+                var check = await watch.CheckAsync(CancellationToken.None).ConfigureAwait(false);
+                error = Errors.ConsumerGone(subject, stream, name, failure, check);
+            }
+            else
+            {
+                error = Errors.Subscribe(subject, stream, name, failure);
+            }
+
+            Log.SubscriptionFailed(_logger, subject, name, error);
+            throw error;
+        }
+
+        Log.SubscriptionStopped(_logger, subject, name);
+    }
+
+    /// <summary>
+    /// Stops every running <see cref="SubscribeAsync"/> of this subscriber (their tasks complete normally). The consumer
+    /// and the connection are left as they are: the caller owns them.
+    /// </summary>
+    /// <returns>A task that completes when the subscriptions were told to stop.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_disposed.IsCancellationRequested)
+        {
+            await _disposed.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private ValueTask ProcessAsync(DeliveryPipeline<T> pipeline, INatsJSMsg<NatsMemoryOwner<byte>> msg, MessageHandler<T> handler, CancellationToken cancellationToken)
+    {
+        var body = msg.Data;
+        var metadata = msg.Metadata;
+        DeliveryInfo? delivery = metadata is { } m
+            ? new DeliveryInfo(m.Stream, m.Consumer, m.Sequence.Stream, m.Sequence.Consumer, m.NumDelivered, m.NumPending, m.Timestamp)
+            : null;
+        var incoming = new IncomingMessage(
+            msg.Subject,
+            body.Memory,
+            HeaderConversion.FromNats(msg.Headers, msg.Subject, _logger),
+            delivery,
+            new JetStreamAcker(msg, CapabilitiesOf(msg.Connection)));
+
+        var processing = pipeline.ProcessAsync(incoming, handler, cancellationToken);
+        if (processing.IsCompletedSuccessfully)
+        {
+            body.Dispose();
+            return default;
+        }
+
+        return AwaitThenReturnAsync(processing, body);
+    }
+
+    private static async ValueTask AwaitThenReturnAsync(ValueTask processing, NatsMemoryOwner<byte> body)
+    {
+        try
+        {
+            await processing.ConfigureAwait(false);
+        }
+        finally
+        {
+            body.Dispose();
+        }
+    }
+
+    private AckCapabilities CapabilitiesOf(INatsConnection? connection)
+    {
+        // The server's INFO object changes only on (re)connect; remember the answer for the current one.
+        var info = connection?.ServerInfo;
+        var cached = _capabilities;
+        if (cached is not null && ReferenceEquals(cached.Info, info))
+        {
+            return cached.Capabilities;
+        }
+
+        var capabilities = JetStreamAcker.Base | (ServerVersion.SupportsTermReason(info) ? AckCapabilities.TermReason : AckCapabilities.None);
+        _capabilities = new ServerCapabilities(info, capabilities);
+        return capabilities;
+    }
+
+    private sealed record ServerCapabilities(INatsServerInfo? Info, AckCapabilities Capabilities);
+}

@@ -1,1 +1,0 @@
-namespace Goflux.JetStream; internal static class Placeholder { }
