@@ -16,7 +16,7 @@ namespace Goflux;
 public sealed class Message<T>
 {
     private readonly IMessageAcker? _acker;
-    private readonly Action<AckOutcome>? _onSettled;
+    private readonly Action<AckOutcome, bool>? _onSettled;
     private int _settled;
     private volatile bool _detached;
 
@@ -34,7 +34,7 @@ public sealed class Message<T>
     {
     }
 
-    internal Message(string subject, T payload, MessageHeaders? headers, string? messageId, DeliveryInfo? delivery, IMessageAcker? acker, Action<AckOutcome>? onSettled)
+    internal Message(string subject, T payload, MessageHeaders? headers, string? messageId, DeliveryInfo? delivery, IMessageAcker? acker, Action<AckOutcome, bool>? onSettled)
     {
         ArgumentNullException.ThrowIfNull(subject);
         Subject = subject;
@@ -189,9 +189,9 @@ public sealed class Message<T>
     private ValueTask<bool> SettleAsync<TState>(AckOutcome outcome, TState state, Func<IMessageAcker, TState, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
     {
         Outcome = outcome;
-        _onSettled?.Invoke(outcome);
         if (_acker is null)
         {
+            _onSettled?.Invoke(outcome, false);
             return new(true);
         }
 
@@ -209,6 +209,7 @@ public sealed class Message<T>
         if (wire.IsCompletedSuccessfully)
         {
             wire.GetAwaiter().GetResult();
+            _onSettled?.Invoke(outcome, false);
             return new(true);
         }
 
@@ -221,11 +222,18 @@ public sealed class Message<T>
         {
             await wire.ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not GofluxException and not OperationCanceledException)
+        catch (Exception ex)
         {
+            _onSettled?.Invoke(Outcome, true);
+            if (ex is GofluxException or OperationCanceledException)
+            {
+                throw;
+            }
+
             throw new GofluxException(GofluxStage.Transport, $"Settling a message on '{Subject}' as {Outcome} failed: {ex.Message}", ex, Subject);
         }
 
+        _onSettled?.Invoke(Outcome, false);
         return true;
     }
 }
