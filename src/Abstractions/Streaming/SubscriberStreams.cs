@@ -45,13 +45,22 @@ public static class SubscriberStreams
     /// <returns>The messages, unsettled.</returns>
     public static async IAsyncEnumerable<Message<T>> ToAsyncEnumerable<T>(this ISubscriber<T> subscriber, string subject, int capacity, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var reader = ToChannel(subscriber, subject, capacity, cancellationToken);
-        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        // Stopping the enumeration (break, dispose) stops the subscription too.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reader = ToChannel(subscriber, subject, capacity, stop.Token);
+        try
         {
-            while (reader.TryRead(out var message))
+            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                yield return message;
+                while (reader.TryRead(out var message))
+                {
+                    yield return message;
+                }
             }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
         }
     }
 
