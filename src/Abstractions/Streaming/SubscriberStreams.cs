@@ -67,7 +67,8 @@ public static class SubscriberStreams
     /// <summary>
     /// Runs <paramref name="handler"/> over the messages of <paramref name="reader"/>, at most
     /// <paramref name="concurrency"/> at a time. A message the handler leaves unsettled is acked when it returns and
-    /// naked when it throws.
+    /// naked when it throws. When the transport fails to settle a message, processing goes on and the server redelivers
+    /// that message after its ack wait.
     /// </summary>
     /// <typeparam name="T">The payload type.</typeparam>
     /// <param name="reader">The messages.</param>
@@ -104,7 +105,7 @@ public static class SubscriberStreams
                     }
                     catch (Exception) when (!message.IsSettled)
                     {
-                        await message.NakAsync(CancellationToken.None).ConfigureAwait(false);
+                        await SettleQuietlyAsync(message.NakAsync(CancellationToken.None)).ConfigureAwait(false);
                         continue;
                     }
                     catch (Exception)
@@ -114,13 +115,25 @@ public static class SubscriberStreams
 
                     if (!message.IsSettled)
                     {
-                        await message.AckAsync(CancellationToken.None).ConfigureAwait(false);
+                        await SettleQuietlyAsync(message.AckAsync(CancellationToken.None)).ConfigureAwait(false);
                     }
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private static async ValueTask SettleQuietlyAsync(ValueTask<bool> settle)
+    {
+        try
+        {
+            await settle.ConfigureAwait(false);
+        }
+        catch (GofluxException)
+        {
+            // The transport could not settle the message; the server redelivers it after its ack wait.
         }
     }
 
