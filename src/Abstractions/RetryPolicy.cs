@@ -52,6 +52,12 @@ public sealed record RetryPolicy
             return d < TimeSpan.Zero ? TimeSpan.Zero : d;
         }
 
+        if (InitialDelay <= TimeSpan.Zero)
+        {
+            // 0 × Multiplier^(n−1) overflows to 0 × ∞ = NaN for large n; zero stays zero.
+            return TimeSpan.Zero;
+        }
+
         var ticks = InitialDelay.Ticks * Math.Pow(Multiplier, attempt - 1);
         return ticks >= MaxDelay.Ticks || double.IsNaN(ticks) ? MaxDelay : TimeSpan.FromTicks((long)ticks);
     }

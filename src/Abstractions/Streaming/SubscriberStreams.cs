@@ -45,20 +45,30 @@ public static class SubscriberStreams
     /// <returns>The messages, unsettled.</returns>
     public static async IAsyncEnumerable<Message<T>> ToAsyncEnumerable<T>(this ISubscriber<T> subscriber, string subject, int capacity, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var reader = ToChannel(subscriber, subject, capacity, cancellationToken);
-        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        // Stopping the enumeration (break, dispose) stops the subscription too.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reader = ToChannel(subscriber, subject, capacity, stop.Token);
+        try
         {
-            while (reader.TryRead(out var message))
+            while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                yield return message;
+                while (reader.TryRead(out var message))
+                {
+                    yield return message;
+                }
             }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
         }
     }
 
     /// <summary>
     /// Runs <paramref name="handler"/> over the messages of <paramref name="reader"/>, at most
     /// <paramref name="concurrency"/> at a time. A message the handler leaves unsettled is acked when it returns and
-    /// naked when it throws.
+    /// naked when it throws. When the transport fails to settle a message, processing goes on and the server redelivers
+    /// that message after its ack wait.
     /// </summary>
     /// <typeparam name="T">The payload type.</typeparam>
     /// <param name="reader">The messages.</param>
@@ -95,7 +105,7 @@ public static class SubscriberStreams
                     }
                     catch (Exception) when (!message.IsSettled)
                     {
-                        await message.NakAsync(CancellationToken.None).ConfigureAwait(false);
+                        await SettleQuietlyAsync(message.NakAsync(CancellationToken.None)).ConfigureAwait(false);
                         continue;
                     }
                     catch (Exception)
@@ -105,13 +115,25 @@ public static class SubscriberStreams
 
                     if (!message.IsSettled)
                     {
-                        await message.AckAsync(CancellationToken.None).ConfigureAwait(false);
+                        await SettleQuietlyAsync(message.AckAsync(CancellationToken.None)).ConfigureAwait(false);
                     }
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private static async ValueTask SettleQuietlyAsync(ValueTask<bool> settle)
+    {
+        try
+        {
+            await settle.ConfigureAwait(false);
+        }
+        catch (GofluxException)
+        {
+            // The transport could not settle the message; the server redelivers it after its ack wait.
         }
     }
 
