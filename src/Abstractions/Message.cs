@@ -16,8 +16,9 @@ namespace Goflux;
 public sealed class Message<T>
 {
     private readonly IMessageAcker? _acker;
-    private readonly Action<AckOutcome>? _onSettled;
+    private readonly Action<AckOutcome, bool>? _onSettled;
     private int _settled;
+    private volatile bool _detached;
 
     /// <summary>
     /// Initializes a new instance of the <see cref="Message{T}"/> class.
@@ -33,7 +34,7 @@ public sealed class Message<T>
     {
     }
 
-    internal Message(string subject, T payload, MessageHeaders? headers, string? messageId, DeliveryInfo? delivery, IMessageAcker? acker, Action<AckOutcome>? onSettled)
+    internal Message(string subject, T payload, MessageHeaders? headers, string? messageId, DeliveryInfo? delivery, IMessageAcker? acker, Action<AckOutcome, bool>? onSettled)
     {
         ArgumentNullException.ThrowIfNull(subject);
         Subject = subject;
@@ -86,7 +87,7 @@ public sealed class Message<T>
             return new(false);
         }
 
-        return SettleAsync(AckOutcome.Acked, _acker is null ? default : _acker.AckAsync(cancellationToken));
+        return SettleAsync(AckOutcome.Acked, 0, static (acker, _, ct) => acker.AckAsync(ct), cancellationToken);
     }
 
     /// <summary>Negatively acknowledges the message, asking for an immediate redelivery.</summary>
@@ -100,7 +101,7 @@ public sealed class Message<T>
             return new(false);
         }
 
-        return SettleAsync(AckOutcome.Naked, _acker is null ? default : _acker.NakAsync(null, cancellationToken));
+        return SettleAsync(AckOutcome.Naked, (TimeSpan?)null, static (acker, d, ct) => acker.NakAsync(d, ct), cancellationToken);
     }
 
     /// <summary>Negatively acknowledges the message, asking for a redelivery after <paramref name="delay"/>.</summary>
@@ -120,11 +121,11 @@ public sealed class Message<T>
 
         if (_acker is not null && (_acker.Capabilities & AckCapabilities.NakDelay) == 0)
         {
-            return SettleAsync(AckOutcome.Naked, _acker.NakAsync(null, cancellationToken));
+            return SettleAsync(AckOutcome.Naked, (TimeSpan?)null, static (acker, d, ct) => acker.NakAsync(d, ct), cancellationToken);
         }
 
         NakDelay = delay;
-        return SettleAsync(AckOutcome.NakedWithDelay, _acker is null ? default : _acker.NakAsync(delay, cancellationToken));
+        return SettleAsync(AckOutcome.NakedWithDelay, (TimeSpan?)delay, static (acker, d, ct) => acker.NakAsync(d, ct), cancellationToken);
     }
 
     /// <summary>Terminates the message: it is never redelivered.</summary>
@@ -147,11 +148,11 @@ public sealed class Message<T>
 
         if (_acker is not null && (_acker.Capabilities & AckCapabilities.Term) == 0)
         {
-            return SettleAsync(AckOutcome.Acked, _acker.AckAsync(cancellationToken));
+            return SettleAsync(AckOutcome.Acked, 0, static (acker, _, ct) => acker.AckAsync(ct), cancellationToken);
         }
 
         TermReason = reason;
-        return SettleAsync(AckOutcome.Terminated, _acker is null ? default : _acker.TermAsync(reason, cancellationToken));
+        return SettleAsync(AckOutcome.Terminated, reason, static (acker, r, ct) => acker.TermAsync(r, ct), cancellationToken);
     }
 
     /// <summary>Tells the server the message is still being worked on, resetting its ack wait. Does not settle.</summary>
@@ -177,15 +178,38 @@ public sealed class Message<T>
         return true;
     }
 
+    /// <summary>Gets a value indicating whether settling was handed over to a stream consumer (see the channel bridge).</summary>
+    internal bool IsDetached => _detached;
+
+    /// <summary>Hands settling over to whoever reads the message from a channel: the subscriber will not auto-ack it.</summary>
+    internal void Detach() => _detached = true;
+
     private bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
 
-    private ValueTask<bool> SettleAsync(AckOutcome outcome, ValueTask wire)
+    private ValueTask<bool> SettleAsync<TState>(AckOutcome outcome, TState state, Func<IMessageAcker, TState, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
     {
         Outcome = outcome;
-        _onSettled?.Invoke(outcome);
+        if (_acker is null)
+        {
+            _onSettled?.Invoke(outcome, false);
+            return new(true);
+        }
+
+        ValueTask wire;
+        try
+        {
+            wire = send(_acker, state, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // An acker that throws instead of returning a faulted task is wrapped like any other transport failure.
+            wire = ValueTask.FromException(ex);
+        }
+
         if (wire.IsCompletedSuccessfully)
         {
             wire.GetAwaiter().GetResult();
+            _onSettled?.Invoke(outcome, false);
             return new(true);
         }
 
@@ -198,11 +222,18 @@ public sealed class Message<T>
         {
             await wire.ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not GofluxException and not OperationCanceledException)
+        catch (Exception ex)
         {
+            _onSettled?.Invoke(Outcome, true);
+            if (ex is GofluxException or OperationCanceledException)
+            {
+                throw;
+            }
+
             throw new GofluxException(GofluxStage.Transport, $"Settling a message on '{Subject}' as {Outcome} failed: {ex.Message}", ex, Subject);
         }
 
+        _onSettled?.Invoke(Outcome, false);
         return true;
     }
 }

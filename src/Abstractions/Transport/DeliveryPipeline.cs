@@ -19,7 +19,7 @@ public sealed class DeliveryPipeline<T>
     private readonly ILogger _logger;
     private readonly string _subscription;
     private readonly string? _consumerGroup;
-    private readonly Action<AckOutcome>? _onSettled;
+    private readonly Action<AckOutcome, bool>? _onSettled;
 
     /// <summary>
     /// Initializes a new instance of the <see cref="DeliveryPipeline{T}"/> class.
@@ -88,7 +88,7 @@ public sealed class DeliveryPipeline<T>
         try
         {
             await handler(message, cancellationToken).ConfigureAwait(false);
-            if (!_options.ManualAck && !message.IsSettled)
+            if (!_options.ManualAck && !message.IsSettled && !message.IsDetached)
             {
                 await SettleQuietlyAsync(message, m => m.AckAsync(CancellationToken.None)).ConfigureAwait(false);
             }
@@ -99,7 +99,7 @@ public sealed class DeliveryPipeline<T>
             Log.HandlerFailed(_logger, incoming.Subject, ex);
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             activity?.SetTag(GofluxTelemetry.Attributes.ErrorType, errorType);
-            if (!_options.ManualAck && !message.IsSettled)
+            if (!_options.ManualAck && !message.IsSettled && !message.IsDetached)
             {
                 await SettleQuietlyAsync(message, m => m.NakAsync(CancellationToken.None)).ConfigureAwait(false);
             }
@@ -238,7 +238,7 @@ public sealed class DeliveryPipeline<T>
         Telemetry.Consumed.Add(1, tags);
     }
 
-    private void RecordOutcome(AckOutcome outcome)
+    private void RecordOutcome(AckOutcome outcome, bool failed)
     {
         if (!Telemetry.AckOutcomes.Enabled)
         {
@@ -249,7 +249,7 @@ public sealed class DeliveryPipeline<T>
         {
             { GofluxTelemetry.Attributes.AckAction, Telemetry.ActionName(outcome) },
             { GofluxTelemetry.Attributes.DestinationName, _subscription },
-            { GofluxTelemetry.Attributes.AckError, false },
+            { GofluxTelemetry.Attributes.AckError, failed },
         };
         Telemetry.AckOutcomes.Add(1, tags);
     }

@@ -1,0 +1,103 @@
+using System.Globalization;
+using Goflux.Transport;
+
+namespace Goflux.InMemory;
+
+/// <summary>
+/// One delivery of a stored message to a consumer, with its metadata and JetStream acknowledgement operations.
+/// </summary>
+/// <remarks>
+/// Like the server, the engine identifies the message by its stream sequence (S-79): acknowledging any delivery of a
+/// message acknowledges the message. Acks on a message that is no longer pending change nothing (S-84, S-88).
+/// </remarks>
+public sealed class InMemoryDelivery : IMessageAcker
+{
+    private readonly InMemoryJetStream _engine;
+
+    internal InMemoryDelivery(InMemoryJetStream engine, string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers, DeliveryInfo metadata)
+    {
+        _engine = engine;
+        Subject = subject;
+        Data = data;
+        Headers = headers;
+        Metadata = metadata;
+    }
+
+    /// <summary>Gets the subject the message was stored under.</summary>
+    public string Subject { get; }
+
+    /// <summary>Gets the stored payload bytes.</summary>
+    public ReadOnlyMemory<byte> Data { get; }
+
+    /// <summary>Gets the stored headers, verbatim (S-22), or <see langword="null"/>.</summary>
+    public MessageHeaders? Headers { get; }
+
+    /// <summary>Gets the delivery metadata: stream and consumer sequences, delivery count, pending count, timestamp.</summary>
+    public DeliveryInfo Metadata { get; }
+
+    /// <summary>Gets the ack subject in the server's 9-token form (S-89).</summary>
+    public string ReplyTo => string.Create(
+        CultureInfo.InvariantCulture,
+        $"$JS.ACK.{Metadata.Stream}.{Metadata.Consumer}.{Metadata.NumDelivered}.{Metadata.StreamSequence}.{Metadata.ConsumerSequence}.{(Metadata.Timestamp - DateTimeOffset.UnixEpoch).Ticks * 100}.{Metadata.NumPending}");
+
+    /// <inheritdoc />
+    public AckCapabilities Capabilities => AckCapabilities.All;
+
+    /// <summary>Acknowledges the message.</summary>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A completed task.</returns>
+    public ValueTask AckAsync(CancellationToken cancellationToken = default)
+    {
+        _engine.Acknowledge(this, AckKind.Ack, null, null);
+        return default;
+    }
+
+    /// <summary>Negatively acknowledges the message: redelivered now, or after <paramref name="delay"/>.</summary>
+    /// <param name="delay">The delay, or <see langword="null"/> for an immediate redelivery.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A completed task.</returns>
+    public ValueTask NakAsync(TimeSpan? delay = null, CancellationToken cancellationToken = default)
+    {
+        _engine.Acknowledge(this, AckKind.Nak, delay, null);
+        return default;
+    }
+
+    /// <summary>Restarts the message's ack timer (<c>+WPI</c>).</summary>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A completed task.</returns>
+    public ValueTask InProgressAsync(CancellationToken cancellationToken = default)
+    {
+        _engine.Acknowledge(this, AckKind.InProgress, null, null);
+        return default;
+    }
+
+    /// <summary>Terminates the message (<c>+TERM</c>): never redelivered.</summary>
+    /// <param name="reason">The reason, reported in the MSG_TERMINATED advisory.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A completed task.</returns>
+    public ValueTask TermAsync(string? reason = null, CancellationToken cancellationToken = default)
+    {
+        _engine.Acknowledge(this, AckKind.Term, null, reason);
+        return default;
+    }
+
+    /// <inheritdoc />
+    ValueTask IMessageAcker.AckAsync(CancellationToken cancellationToken) => AckAsync(cancellationToken);
+
+    /// <inheritdoc />
+    ValueTask IMessageAcker.NakAsync(TimeSpan? delay, CancellationToken cancellationToken) => NakAsync(delay, cancellationToken);
+
+    /// <inheritdoc />
+    ValueTask IMessageAcker.InProgressAsync(CancellationToken cancellationToken) => InProgressAsync(cancellationToken);
+
+    /// <inheritdoc />
+    ValueTask IMessageAcker.TermAsync(string? reason, CancellationToken cancellationToken) => TermAsync(reason, cancellationToken);
+
+    internal enum AckKind
+    {
+        Ack,
+        Nak,
+        InProgress,
+        Term,
+    }
+}

@@ -1,0 +1,26 @@
+namespace Goflux.InMemory;
+
+/// <summary>
+/// Options of an <see cref="InMemoryJetStream"/>.
+/// </summary>
+public sealed record InMemoryJetStreamOptions
+{
+    /// <summary>Gets the default options.</summary>
+    public static InMemoryJetStreamOptions Default { get; } = new();
+
+    /// <summary>Gets the clock every deadline runs on.</summary>
+    /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Gets a value indicating whether the engine keeps the event log (<see cref="InMemoryJetStream.Events"/>).</summary>
+    /// <value>The default value is <see langword="true"/>. Turn it off for benchmarks and soak runs.</value>
+    public bool RecordEvents { get; init; } = true;
+
+    /// <summary>Gets the largest message (payload plus headers) accepted, like the server's <c>max_payload</c>.</summary>
+    /// <value>The default value is 1,048,576 bytes, the server's default.</value>
+    public long MaxPayload { get; init; } = 1024 * 1024;
+
+    /// <summary>Gets the server version the engine reports and whose behaviour it follows.</summary>
+    /// <value>The default value is "2.10.27".</value>
+    public string ServerVersion { get; init; } = "2.10.27";
+}

@@ -1,1 +1,0 @@
-namespace Goflux.InMemory; internal static class Placeholder { }

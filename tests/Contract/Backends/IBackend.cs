@@ -1,0 +1,82 @@
+using Goflux.Codecs;
+using Goflux.InMemory;
+using NATS.Client.JetStream.Models;
+
+namespace Goflux.Contract.Tests.Backends;
+
+/// <summary>
+/// What a contract scenario can do with a JetStream backend, and observe of it. One implementation drives the in-memory
+/// engine on a fake clock, the other a real nats-server through NATS.Net. Errors surface as <see cref="GofluxException"/>
+/// with the server's JetStream error code in <see cref="GofluxException.ErrorCode"/>.
+/// </summary>
+public interface IBackend : IAsyncDisposable
+{
+    string Name { get; }
+
+    /// <summary>True when time passes by itself (a real server); false when <see cref="LetTimePassAsync"/> moves a fake clock.</summary>
+    bool RealTime { get; }
+
+    Task<StreamInfo> CreateStreamAsync(StreamConfig config);
+
+    Task<StreamInfo> UpdateStreamAsync(StreamConfig config);
+
+    Task<StreamInfo> GetStreamInfoAsync(string stream);
+
+    Task DeleteStreamAsync(string stream);
+
+    Task PurgeStreamAsync(string stream);
+
+    Task<ConsumerInfo> CreateOrUpdateConsumerAsync(string stream, ConsumerConfig config);
+
+    Task<ConsumerInfo> CreateConsumerAsync(string stream, ConsumerConfig config);
+
+    Task<ConsumerInfo> UpdateConsumerAsync(string stream, ConsumerConfig config);
+
+    Task<ConsumerInfo> GetConsumerInfoAsync(string stream, string consumer);
+
+    Task DeleteConsumerAsync(string stream, string consumer);
+
+    /// <summary>Publishes raw bytes with optional headers and returns the PubAck.</summary>
+    Task<PublishResult> PublishAsync(string subject, byte[] data, MessageHeaders? headers = null);
+
+    /// <summary>Pulls up to <paramref name="batch"/> messages; with <paramref name="expires"/> null only what is available now (no-wait).</summary>
+    Task<IReadOnlyList<BackendMessage>> FetchAsync(string stream, string consumer, int batch, TimeSpan? expires = null);
+
+    /// <summary>Lets time pass: waits on a real server, advances the fake clock (and settles) in memory.</summary>
+    Task LetTimePassAsync(TimeSpan duration);
+
+    /// <summary>The consumer advisories seen so far (MAX_DELIVERIES, MSG_TERMINATED, MSG_NAKED) for one stream.</summary>
+    Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0);
+
+    IPublisher<T> CreatePublisher<T>(IMessageEncoder<T> encoder, PublisherOptions? options = null);
+
+    Task<ISubscriber<T>> CreateSubscriberAsync<T>(string stream, string consumer, IMessageDecoder<T> decoder, SubscriberOptions? options = null);
+
+    /// <summary>
+    /// Waits until <paramref name="done"/> holds for what <paramref name="probe"/> returns. In memory: once the engine is
+    /// idle, the condition must hold at once. On a real server: polls until a generous deadline.
+    /// </summary>
+    Task<TResult> EventuallyAsync<TResult>(Func<Task<TResult>> probe, Func<TResult, bool> done, TimeSpan? timeout = null);
+}
+
+/// <summary>One delivered message as a client sees it, with acks that have been applied when they return.</summary>
+public abstract class BackendMessage
+{
+    public required string Subject { get; init; }
+
+    public required byte[] Data { get; init; }
+
+    public MessageHeaders? Headers { get; init; }
+
+    public required DeliveryInfo Metadata { get; init; }
+
+    public abstract Task AckAsync();
+
+    public abstract Task NakAsync(TimeSpan? delay = null);
+
+    public abstract Task InProgressAsync();
+
+    public abstract Task TermAsync(string? reason = null);
+
+    public override string ToString() => $"{Subject} seq={Metadata.StreamSequence} cseq={Metadata.ConsumerSequence} delivered={Metadata.NumDelivered} pending={Metadata.NumPending}";
+}

@@ -1,0 +1,309 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using Goflux.Codecs;
+using Goflux.InMemory;
+using Goflux.JetStream;
+using Goflux.Tests.Support;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Goflux.Contract.Tests.Backends;
+
+/// <summary>A real nats-server through NATS.Net: the oracle.</summary>
+public sealed class JetStreamBackend : IBackend
+{
+    private static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(15);
+    private readonly NatsConnection _connection;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<JetStreamAdvisory> _advisories = new();
+    private readonly Task _advisoryLoop;
+    private readonly List<string> _streams = [];
+
+    private JetStreamBackend(NatsConnection connection, Task advisoryLoop)
+    {
+        _connection = connection;
+        Js = new NatsJSContext(connection);
+        _advisoryLoop = advisoryLoop;
+    }
+
+    public string Name => "JetStream";
+
+    public bool RealTime => true;
+
+    public NatsJSContext Js { get; }
+
+    public NatsConnection Connection => _connection;
+
+    public static async Task<JetStreamBackend> StartAsync(NatsServerFixture server)
+    {
+        var connection = await server.CreateConnectionAsync();
+        var ready = new TaskCompletionSource();
+        JetStreamBackend? backend = null;
+        var loop = Task.Run(async () =>
+        {
+            await using var sub = await connection.SubscribeCoreAsync<byte[]>("$JS.EVENT.ADVISORY.CONSUMER.>");
+            ready.TrySetResult();
+            try
+            {
+                await foreach (var msg in sub.Msgs.ReadAllAsync(backend?._stop.Token ?? default))
+                {
+                    if (Parse(msg.Subject, msg.Data) is { } a)
+                    {
+                        backend?._advisories.Enqueue(a);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        backend = new JetStreamBackend(connection, loop);
+        await ready.Task;
+        await connection.PingAsync(); // the subscription is registered with the server
+        return backend;
+    }
+
+    public Task<StreamInfo> CreateStreamAsync(StreamConfig config) => Map(async () =>
+    {
+        var s = await Js.CreateStreamAsync(config);
+        lock (_streams)
+        {
+            _streams.Add(config.Name!);
+        }
+
+        return s.Info;
+    });
+
+    public Task<StreamInfo> UpdateStreamAsync(StreamConfig config) => Map(async () => (await Js.UpdateStreamAsync(config)).Info);
+
+    public Task<StreamInfo> GetStreamInfoAsync(string stream) => Map(async () => (await Js.GetStreamAsync(stream)).Info);
+
+    public Task DeleteStreamAsync(string stream) => Map(async () => await Js.DeleteStreamAsync(stream));
+
+    public Task PurgeStreamAsync(string stream) => Map(async () => await Js.PurgeStreamAsync(stream, new StreamPurgeRequest()));
+
+    public Task<ConsumerInfo> CreateOrUpdateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.CreateOrUpdateConsumerAsync(stream, config)).Info);
+
+    public Task<ConsumerInfo> CreateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.CreateConsumerAsync(stream, config)).Info);
+
+    public Task<ConsumerInfo> UpdateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.UpdateConsumerAsync(stream, config)).Info);
+
+    public Task<ConsumerInfo> GetConsumerInfoAsync(string stream, string consumer) => Map(async () => (await Js.GetConsumerAsync(stream, consumer)).Info);
+
+    public Task DeleteConsumerAsync(string stream, string consumer) => Map(async () => await Js.DeleteConsumerAsync(stream, consumer));
+
+    public async Task<PublishResult> PublishAsync(string subject, byte[] data, MessageHeaders? headers = null)
+    {
+        Subjects.ValidatePublishSubject(subject);
+        PubAckResponse ack;
+        try
+        {
+            ack = await Js.PublishAsync(subject, data, headers: ToNats(headers));
+        }
+        catch (NatsJSPublishNoResponseException ex)
+        {
+            throw new GofluxException(GofluxStage.Publish, $"no stream captures subject '{subject}' (no responders)", ex, subject);
+        }
+        catch (NatsJSApiException ex)
+        {
+            throw new GofluxException(GofluxStage.Publish, ex.Error.Description ?? ex.Message, ex, subject, ex.Error.ErrCode);
+        }
+
+        if (ack.Error is { } error)
+        {
+            throw new GofluxException(GofluxStage.Publish, error.Description ?? "publish failed", null, subject, error.ErrCode);
+        }
+
+        return new PublishResult(ack.Stream, ack.Seq, ack.Duplicate);
+    }
+
+    public async Task<IReadOnlyList<BackendMessage>> FetchAsync(string stream, string consumer, int batch, TimeSpan? expires = null)
+    {
+        var c = await Map(async () => await Js.GetConsumerAsync(stream, consumer));
+        var list = new List<BackendMessage>();
+        var opts = new NatsJSFetchOpts { MaxMsgs = batch, Expires = expires };
+        var source = expires is null
+            ? c.FetchNoWaitAsync<byte[]>(opts)
+            : c.FetchAsync<byte[]>(opts);
+        await foreach (var m in source)
+        {
+            list.Add(new Msg(m));
+        }
+
+        return list;
+    }
+
+    public Task LetTimePassAsync(TimeSpan duration) => Task.Delay(duration);
+
+    public async Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0)
+    {
+        return await EventuallyAsync(
+            () => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. _advisories.Where(a => a.Stream == stream)]),
+            list => list.Count >= atLeast,
+            atLeast == 0 ? TimeSpan.FromMilliseconds(300) : null);
+    }
+
+    public IPublisher<T> CreatePublisher<T>(IMessageEncoder<T> encoder, PublisherOptions? options = null)
+        => new JetStreamPublisher<T>(Js, encoder, options);
+
+    public async Task<ISubscriber<T>> CreateSubscriberAsync<T>(string stream, string consumer, IMessageDecoder<T> decoder, SubscriberOptions? options = null)
+        => new JetStreamSubscriber<T>(await Js.GetConsumerAsync(stream, consumer), decoder, options);
+
+    public async Task<TResult> EventuallyAsync<TResult>(Func<Task<TResult>> probe, Func<TResult, bool> done, TimeSpan? timeout = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? DefaultPatience);
+        while (true)
+        {
+            var value = await probe();
+            if (done(value) || DateTimeOffset.UtcNow >= deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<string> streams;
+        lock (_streams)
+        {
+            streams = [.. _streams];
+        }
+
+        foreach (var s in streams)
+        {
+            try
+            {
+                await Js.DeleteStreamAsync(s);
+            }
+            catch (NatsJSApiException)
+            {
+            }
+        }
+
+        await _stop.CancelAsync();
+        await _connection.DisposeAsync();
+        try
+        {
+            await _advisoryLoop;
+        }
+        catch (Exception)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    internal static NatsHeaders? ToNats(MessageHeaders? headers)
+    {
+        if (headers is null || headers.Count == 0)
+        {
+            return null;
+        }
+
+        var h = new NatsHeaders();
+        foreach (var (name, values) in headers)
+        {
+            foreach (var v in values)
+            {
+                h.Add(name, v);
+            }
+        }
+
+        return h;
+    }
+
+    internal static MessageHeaders? FromNats(NatsHeaders? headers)
+    {
+        if (headers is null || headers.Count == 0)
+        {
+            return null;
+        }
+
+        var h = new MessageHeaders();
+        foreach (var (name, values) in headers)
+        {
+            foreach (var v in values)
+            {
+                h.Add(name, v ?? string.Empty);
+            }
+        }
+
+        return h;
+    }
+
+    private static async Task<TResult> Map<TResult>(Func<Task<TResult>> op)
+    {
+        try
+        {
+            return await op();
+        }
+        catch (NatsJSApiException ex)
+        {
+            throw new GofluxException(GofluxStage.Transport, ex.Error.Description ?? ex.Message, ex, null, ex.Error.ErrCode);
+        }
+    }
+
+    private static Task Map(Func<Task> op) => Map<bool>(async () =>
+    {
+        await op();
+        return true;
+    });
+
+    private static JetStreamAdvisory? Parse(string subject, byte[]? data)
+    {
+        if (data is null || data.Length == 0)
+        {
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(data);
+        var r = doc.RootElement;
+        string? Str(string n) => r.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        ulong? Num(string n) => r.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetUInt64() : null;
+        var type = Str("type");
+        if (type is not (JetStreamAdvisory.MaxDeliverType or JetStreamAdvisory.TerminatedType or JetStreamAdvisory.NakType))
+        {
+            return null;
+        }
+
+        return new JetStreamAdvisory(
+            type,
+            subject,
+            DateTimeOffset.Parse(Str("timestamp")!, System.Globalization.CultureInfo.InvariantCulture),
+            Str("stream")!,
+            Str("consumer")!,
+            Num("stream_seq") ?? 0,
+            Num("consumer_seq"),
+            Num("deliveries") ?? 0,
+            Str("reason"));
+    }
+
+    private sealed class Msg : BackendMessage
+    {
+        private readonly INatsJSMsg<byte[]> _m;
+
+        [SetsRequiredMembers]
+        public Msg(INatsJSMsg<byte[]> m)
+        {
+            _m = m;
+            Subject = m.Subject;
+            Data = m.Data ?? [];
+            Headers = FromNats(m.Headers);
+            var md = m.Metadata ?? throw new InvalidOperationException("A JetStream message without metadata.");
+            Metadata = new DeliveryInfo(md.Stream, md.Consumer, md.Sequence.Stream, md.Sequence.Consumer, md.NumDelivered, md.NumPending, md.Timestamp);
+        }
+
+        public override Task AckAsync() => _m.AckAsync(new AckOpts { DoubleAck = true }).AsTask();
+
+        public override Task NakAsync(TimeSpan? delay = null) => _m.NakAsync(new AckOpts { DoubleAck = true, NakDelay = delay }).AsTask();
+
+        public override Task InProgressAsync() => _m.AckProgressAsync(new AckOpts { DoubleAck = true }).AsTask();
+
+        public override Task TermAsync(string? reason = null) => _m.AckTerminateAsync(new AckOpts { DoubleAck = true, TerminateReason = reason }).AsTask();
+    }
+}

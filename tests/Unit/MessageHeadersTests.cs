@@ -1,0 +1,252 @@
+namespace Goflux.Tests;
+
+public class MessageHeadersTests
+{
+    [Fact]
+    public void Indexer_NamesDifferingOnlyInCase_AreDistinctHeaders()
+    {
+        // Arrange
+        var headers = new MessageHeaders().Add("Tenant", "upper").Add("tenant", "lower");
+
+        // Act
+        var upper = headers["Tenant"];
+        var lower = headers["tenant"];
+
+        // Assert
+        upper.Should().Be("upper");
+        lower.Should().Be("lower");
+        headers["TENANT"].Should().BeNull();
+        headers.Contains("TENANT").Should().BeFalse();
+        headers.Count.Should().Be(2);
+    }
+
+    [Fact]
+    public void Add_SameNameTwice_KeepsBothValuesInOrder()
+    {
+        // Arrange
+        var headers = new MessageHeaders();
+
+        // Act
+        headers.Add("Accept", "a").Add("Accept", "b").Add("Accept", "c");
+
+        // Assert
+        headers.TryGetValues("Accept", out var values).Should().BeTrue();
+        values.Should().Equal("a", "b", "c");
+        headers["Accept"].Should().Be("a");
+        headers.Count.Should().Be(1);
+    }
+
+    [Fact]
+    public void Names_AfterAdds_AreInInsertionOrder()
+    {
+        // Arrange
+        var headers = new MessageHeaders().Add("z", "1").Add("a", "2").Add("m", "3").Add("z", "4");
+
+        // Act
+        var names = headers.Names.ToList();
+        var enumerated = headers.Select(h => (h.Key, string.Join(",", h.Value))).ToList();
+
+        // Assert
+        names.Should().Equal("z", "a", "m");
+        enumerated.Should().Equal(("z", "1,4"), ("a", "2"), ("m", "3"));
+    }
+
+    [Fact]
+    public void Set_ExistingMultiValuedHeader_ReplacesAllValuesAndKeepsPosition()
+    {
+        // Arrange
+        var headers = new MessageHeaders().Add("a", "1").Add("b", "2").Add("b", "3").Add("c", "4");
+
+        // Act
+        headers.Set("b", "x");
+
+        // Assert
+        headers.TryGetValues("b", out var values).Should().BeTrue();
+        values.Should().Equal("x");
+        headers.Names.Should().Equal("a", "b", "c");
+    }
+
+    [Fact]
+    public void Set_NewHeader_AddsIt()
+    {
+        // Arrange
+        var headers = new MessageHeaders().Add("a", "1");
+
+        // Act
+        headers.Set("b", "2");
+
+        // Assert
+        headers.Names.Should().Equal("a", "b");
+        headers["b"].Should().Be("2");
+    }
+
+    [Fact]
+    public void Remove_PresentAndAbsent_ReturnsWhetherItWasThere()
+    {
+        // Arrange
+        var headers = new MessageHeaders().Add("a", "1").Add("a", "2").Add("b", "3");
+
+        // Act
+        var removed = headers.Remove("a");
+        var again = headers.Remove("a");
+
+        // Assert
+        removed.Should().BeTrue();
+        again.Should().BeFalse();
+        headers.Names.Should().Equal("b");
+        headers.TryGetValues("a", out var values).Should().BeFalse();
+        values.Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("X-Bad\r")]
+    [InlineData("X-Bad\n")]
+    [InlineData("X-\r\nInjected")]
+    public void Add_NameWithCrOrLf_ThrowsNamingTheHeader(string name)
+    {
+        // Arrange
+        var headers = new MessageHeaders();
+
+        // Act
+        var act = () => headers.Add(name, "v");
+
+        // Assert
+        act.Should().Throw<ArgumentException>()
+            .Which.Message.Should().Contain("CR or LF").And.Contain(Printable(name));
+        headers.Count.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("v\r")]
+    [InlineData("v\n")]
+    [InlineData("v\r\nX-Injected: 1")]
+    public void Add_ValueWithCrOrLf_ThrowsNamingTheHeader(string value)
+    {
+        // Arrange
+        var headers = new MessageHeaders();
+
+        // Act
+        var add = () => headers.Add("Trace-Note", value);
+        var set = () => headers.Set("Trace-Note", value);
+
+        // Assert
+        add.Should().Throw<ArgumentException>().Which.Message.Should().Contain("'Trace-Note'").And.Contain("CR or LF");
+        set.Should().Throw<ArgumentException>().Which.Message.Should().Contain("'Trace-Note'");
+        headers.Count.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("a:b")]
+    [InlineData("a b")]
+    [InlineData("a\tb")]
+    [InlineData("caf\u00e9")]
+    [InlineData("a\u0001b")]
+    public void Add_NameWithColonWhitespaceControlOrNonAscii_Throws(string name)
+    {
+        // Arrange
+        var headers = new MessageHeaders();
+
+        // Act
+        var act = () => headers.Add(name, "v");
+
+        // Assert
+        act.Should().Throw<ArgumentException>().Which.Message.Should().Contain("invalid character");
+        headers.Count.Should().Be(0);
+    }
+
+    [Fact]
+    public void Add_EmptyName_Throws()
+    {
+        // Act
+        var act = () => new MessageHeaders().Add(string.Empty, "v");
+
+        // Assert
+        act.Should().Throw<ArgumentException>().Which.Message.Should().Contain("empty");
+    }
+
+    [Fact]
+    public void Add_NullNameOrValue_ThrowsArgumentNullException()
+    {
+        // Arrange
+        var headers = new MessageHeaders();
+
+        // Act
+        var nullName = () => headers.Add(null!, "v");
+        var nullValue = () => headers.Add("a", null!);
+
+        // Assert
+        nullName.Should().Throw<ArgumentNullException>();
+        nullValue.Should().Throw<ArgumentNullException>();
+    }
+
+    [Fact]
+    public void Add_EmptyValueAndPunctuationInName_AreAccepted()
+    {
+        // Arrange
+        var headers = new MessageHeaders();
+
+        // Act
+        headers.Add("X-Weird_name.1~!", string.Empty).Add("v", "colons: and spaces are fine in values");
+
+        // Assert
+        headers["X-Weird_name.1~!"].Should().BeEmpty();
+        headers["v"].Should().Be("colons: and spaces are fine in values");
+    }
+
+    [Fact]
+    public void Empty_Mutations_ThrowAndLeaveItEmpty()
+    {
+        // Arrange
+        var empty = MessageHeaders.Empty;
+
+        // Act
+        var add = () => empty.Add("a", "1");
+        var set = () => empty.Set("a", "1");
+        var remove = () => empty.Remove("a");
+
+        // Assert
+        add.Should().Throw<InvalidOperationException>();
+        set.Should().Throw<InvalidOperationException>();
+        remove.Should().Throw<InvalidOperationException>();
+        empty.Count.Should().Be(0);
+        MessageHeaders.Empty.Should().BeSameAs(empty);
+    }
+
+    [Fact]
+    public void Clone_OfEmpty_IsWritable()
+    {
+        // Act
+        var copy = MessageHeaders.Empty.Clone();
+        copy.Add("a", "1");
+
+        // Assert
+        copy["a"].Should().Be("1");
+        MessageHeaders.Empty.Count.Should().Be(0);
+    }
+
+    [Fact]
+    public void Clone_MutatingEitherSide_DoesNotAffectTheOther()
+    {
+        // Arrange
+        var original = new MessageHeaders().Add("a", "1").Add("a", "2").Add("b", "3");
+
+        // Act
+        var copy = original.Clone();
+        copy.Add("a", "copy");
+        copy.Set("b", "copy");
+        copy.Add("c", "copy");
+        original.Add("a", "original");
+        original.Remove("b");
+
+        // Assert
+        original.TryGetValues("a", out var originalA).Should().BeTrue();
+        originalA.Should().Equal("1", "2", "original");
+        original.Names.Should().Equal("a");
+        copy.TryGetValues("a", out var copyA).Should().BeTrue();
+        copyA.Should().Equal("1", "2", "copy");
+        copy["b"].Should().Be("copy");
+        copy.Names.Should().Equal("a", "b", "c");
+    }
+
+    private static string Printable(string s) => s.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+}
