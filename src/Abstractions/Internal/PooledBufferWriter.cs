@@ -54,6 +54,15 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     public void Dispose()
     {
         _written = 0;
+        if (_cached is not null)
+        {
+            // Publishes overlapped on this thread (a writer is held across the transport's await), and the slot is
+            // taken: give the array back to the pool instead of leaving it to the garbage collector.
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            return;
+        }
+
         if (_buffer.Length > 64 * 1024)
         {
             ArrayPool<byte>.Shared.Return(_buffer);
