@@ -41,6 +41,8 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
     private readonly SubscriberOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _disposed = new();
+    private readonly string _stream;
+    private readonly string _name;
     private ServerCapabilities? _capabilities;
 
     /// <summary>
@@ -60,6 +62,8 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
         _consumer = consumer;
         _decoder = decoder;
         _logger = _options.Logger ?? NullLogger.Instance;
+        _stream = consumer.Info.StreamName;
+        _name = consumer.Info.Name;
     }
 
     /// <summary>Gets the options.</summary>
@@ -87,8 +91,8 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
 
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
         var token = run.Token;
-        var stream = _consumer.Info.StreamName;
-        var name = _consumer.Info.Name;
+        var stream = _stream;
+        var name = _name;
 
         try
         {
@@ -171,10 +175,11 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
     private ValueTask ProcessAsync(DeliveryPipeline<T> pipeline, INatsJSMsg<NatsMemoryOwner<byte>> msg, MessageHandler<T> handler, CancellationToken cancellationToken)
     {
         var body = msg.Data;
-        var metadata = msg.Metadata;
-        DeliveryInfo? delivery = metadata is { } m
-            ? new DeliveryInfo(m.Stream, m.Consumer, m.Sequence.Stream, m.Sequence.Consumer, m.NumDelivered, m.NumPending, m.Timestamp)
-            : null;
+        DeliveryInfo? delivery = AckSubject.TryParse(msg.ReplyTo, _stream, _name, out var parsed)
+            ? parsed
+            : msg.Metadata is { } m
+                ? new DeliveryInfo(m.Stream, m.Consumer, m.Sequence.Stream, m.Sequence.Consumer, m.NumDelivered, m.NumPending, m.Timestamp)
+                : null;
         var incoming = new IncomingMessage(
             msg.Subject,
             body.Memory,
