@@ -12,6 +12,9 @@ namespace Goflux.Codecs;
 /// <typeparam name="T">The payload type.</typeparam>
 public sealed class JsonCodec<T> : IMessageEncoder<T>, IMessageDecoder<T>
 {
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
+
     private readonly JsonTypeInfo<T> _typeInfo;
 
     /// <summary>
@@ -41,8 +44,30 @@ public sealed class JsonCodec<T> : IMessageEncoder<T>, IMessageDecoder<T>
     public void Encode(T value, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        using var writer = new Utf8JsonWriter(output);
-        JsonSerializer.Serialize(writer, value, _typeInfo);
+
+        // One writer per thread, reset onto each output (as NATS.Net's JSON serializer does). Taking it out of the slot
+        // while in use keeps a re-entrant encode on the same thread from sharing it.
+        var writer = _writer;
+        _writer = null;
+        if (writer is null)
+        {
+            writer = new Utf8JsonWriter(output);
+        }
+        else
+        {
+            writer.Reset(output);
+        }
+
+        try
+        {
+            JsonSerializer.Serialize(writer, value, _typeInfo);
+            writer.Flush();
+        }
+        finally
+        {
+            writer.Reset();
+            _writer = writer;
+        }
     }
 
     /// <inheritdoc />
