@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Goflux.Codecs;
 using Goflux.Internal;
@@ -46,6 +47,7 @@ public sealed class PublishPipeline<T>
     /// <exception cref="ArgumentException">The subject, the message id or a header is invalid.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="value"/> is <see langword="null"/>.</exception>
     /// <exception cref="GofluxException">Encoding, the size check or the transport failed.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<PublishResult> PublishAsync(string subject, T value, PublishOptions? options, CancellationToken cancellationToken)
     {
         Subjects.ValidatePublishSubject(subject);
@@ -116,7 +118,7 @@ public sealed class PublishPipeline<T>
         }
         finally
         {
-            if (telemetry)
+            if (telemetry && (Telemetry.Sent.Enabled || Telemetry.OperationDuration.Enabled))
             {
                 Record(subject, start, errorType);
             }
