@@ -1,6 +1,9 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Goflux.Transport;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 
 namespace Goflux.JetStream.Internal;
 
@@ -15,13 +18,17 @@ internal sealed class JetStreamTransportPublisher : ITransportPublisher
     public long MaxPayload => _js.Connection.ServerInfo?.MaxPayload ?? 0;
 
     /// <inheritdoc />
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<PublishResult> PublishAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
         var subject = message.Subject;
-        NATS.Client.JetStream.Models.PubAckResponse ack;
+
+        // TryPublishAsync reports failures as a result rather than an exception, and is one async level below
+        // PublishAsync, which only wraps it: this keeps the adapter's own await from adding a level per publish.
+        NatsResult<PubAckResponse> result;
         try
         {
-            ack = await _js.PublishAsync(
+            result = await _js.TryPublishAsync(
                 subject,
                 message.Body,
                 NatsRawSerializer<ReadOnlyMemory<byte>>.Default,
@@ -34,6 +41,17 @@ internal sealed class JetStreamTransportPublisher : ITransportPublisher
             throw Errors.Publish(subject, ex);
         }
 
+        if (!result.Success)
+        {
+            if (result.Error is OperationCanceledException)
+            {
+                ExceptionDispatchInfo.Throw(result.Error);
+            }
+
+            throw Errors.Publish(subject, result.Error);
+        }
+
+        var ack = result.Value;
         if (ack.Error is { } error)
         {
             throw Errors.Rejected(subject, error);

@@ -42,6 +42,8 @@ public sealed class AckSubjectTests
     [InlineData("$JS.ACK.ORDERS.worker.x.2.3.4.5")]
     [InlineData("$JS.ACK.ORDERS.worker.-1.2.3.4.5")]
     [InlineData("$JS.ACK.a.b.c.d.e.f.g.h.i.j.k.l")]
+    [InlineData("$JS.ACK.ORDERS.worker.1.2.3.4.18446744073709551616")]
+    [InlineData("$JS.ACK.ORDERS.worker.1.2.3.4.")]
     public void TryParse_NotAnAckSubject_ReturnsFalse(string? reply)
     {
         AckSubject.TryParse(reply, "ORDERS", "worker", out _).Should().BeFalse();
