@@ -16,6 +16,7 @@ public class PipelineBenchmarks
     private readonly PublishPipeline<Event> _publish = new(new NoopTransport(), BenchJsonContext.Codec);
     private readonly PublishPipeline<Event> _publishNoTelemetry = new(new NoopTransport(), BenchJsonContext.Codec, new PublisherOptions { EnableTelemetry = false });
     private readonly DeliveryPipeline<Event> _deliver = new(BenchJsonContext.Codec, null, "bench.sub", "c");
+    private readonly DeliveryPipeline<Event> _deliverNoTelemetry = new(BenchJsonContext.Codec, new SubscriberOptions { EnableTelemetry = false }, "bench.sub", "c");
     private readonly MessageHandler<Event> _handler = static (_, _) => ValueTask.CompletedTask;
     private readonly NoopAcker _acker = new();
     private readonly DeliveryInfo _delivery = new("S", "c", 1, 1, 1, 0, DateTimeOffset.UnixEpoch);
@@ -43,6 +44,9 @@ public class PipelineBenchmarks
 
     [Benchmark]
     public ValueTask Deliver() => _deliver.ProcessAsync(new IncomingMessage("bench.sub", _body, null, _delivery, _acker), _handler, CancellationToken.None);
+
+    [Benchmark]
+    public ValueTask DeliverWithoutTelemetry() => _deliverNoTelemetry.ProcessAsync(new IncomingMessage("bench.sub", _body, null, _delivery, _acker), _handler, CancellationToken.None);
 
     private sealed class NoopTransport : ITransportPublisher
     {
