@@ -73,7 +73,10 @@ internal static class Errors
             subscription);
     }
 
-    /// <summary>Maps the end of a consumer that the server reported gone (409 Consumer Deleted, or a failed info check).</summary>
+    /// <summary>
+    /// Maps the end of a pull the server stopped (for example 409 Consumer Deleted). <paramref name="check"/> is the
+    /// consumer-info answer when it says the consumer or its stream does not exist.
+    /// </summary>
     internal static GofluxException ConsumerGone(string subscription, string stream, string consumer, Exception cause, NatsJSApiException? check)
     {
         var code = check?.Error.ErrCode;
@@ -81,7 +84,7 @@ internal static class Errors
         {
             StreamNotFound => $"stream '{stream}' was deleted",
             ConsumerNotFound => $"consumer '{consumer}' was deleted from stream '{stream}'",
-            _ => $"consumer '{consumer}' on stream '{stream}' is gone ({cause.Message})",
+            _ => $"the server ended the pull on consumer '{consumer}' of stream '{stream}': {cause.Message}",
         };
         var suffix = code is { } c ? $" (err_code {c})" : string.Empty;
         return new GofluxException(
