@@ -241,7 +241,9 @@ public sealed partial class InMemoryJetStream
                     }
 
                     Record(new(InMemoryEventKind.InProgress, now, md.Stream, md.Consumer, delivery.Subject, seq, md.ConsumerSequence, md.NumDelivered));
-                    Unqueue(c, p);
+
+                    // S-82: only the timer restarts; a message already queued for redelivery (naked or expired) stays
+                    // queued, as the server's progressUpdate never touches its redelivery queue.
                     SetDeadline(c, p, now + c.WaitFor(p.Deliveries));
                     break;
             }
