@@ -241,7 +241,9 @@ public sealed partial class InMemoryJetStream
                     }
 
                     Record(new(InMemoryEventKind.InProgress, now, md.Stream, md.Consumer, delivery.Subject, seq, md.ConsumerSequence, md.NumDelivered));
-                    Unqueue(c, p);
+
+                    // S-82: only the timer restarts; a message already queued for redelivery (naked or expired) stays
+                    // queued, as the server's progressUpdate never touches its redelivery queue.
                     SetDeadline(c, p, now + c.WaitFor(p.Deliveries));
                     break;
             }
@@ -535,7 +537,10 @@ public sealed partial class InMemoryJetStream
         }
     }
 
-    /// <summary>Ack floor arithmetic (S-101, S-105): moves only over contiguous acks; jumps to delivered when nothing is pending.</summary>
+    /// <summary>
+    /// Ack floor arithmetic (S-101, S-105): moves only over contiguous acks; jumps to delivered when nothing is pending.
+    /// Like the server's <c>processAckMsg</c>, it compares first-delivery consumer sequences, not the latest redelivery's.
+    /// </summary>
     private static void MoveFloor(MemConsumer c, MemConsumer.PendingEntry acked)
     {
         if (c.Pending.Count == 0)
@@ -544,18 +549,18 @@ public sealed partial class InMemoryJetStream
             return;
         }
 
-        if (acked.ConsumerSeq != c.AckFloorConsumer + 1)
+        if (acked.FirstConsumerSeq != c.AckFloorConsumer + 1)
         {
             return;
         }
 
-        c.AckFloorConsumer = acked.ConsumerSeq;
+        c.AckFloorConsumer = acked.FirstConsumerSeq;
         c.AckFloorStream = acked.Seq;
         for (var ss = acked.Seq + 1; ss < c.NextSeq; ss++)
         {
             if (c.Pending.TryGetValue(ss, out var next))
             {
-                c.AckFloorConsumer = next.ConsumerSeq - 1;
+                c.AckFloorConsumer = next.FirstConsumerSeq - 1;
                 c.AckFloorStream = ss - 1;
                 break;
             }
