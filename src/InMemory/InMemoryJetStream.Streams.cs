@@ -396,7 +396,7 @@ public sealed partial class InMemoryJetStream
             {
                 Messages = s.Messages,
                 Bytes = s.Bytes,
-                FirstSeq = s.FirstSeq,
+                FirstSeq = s.LastSeq == 0 ? 0 : s.FirstSeq, // a stream that never assigned a sequence reports 0 (S-16)
                 FirstTs = first?.Time.ToString("O", CultureInfo.InvariantCulture) ?? "0001-01-01T00:00:00Z",
                 LastSeq = s.LastSeq,
                 LastTs = s.LastSeq == 0 ? "0001-01-01T00:00:00Z" : s.LastTime.ToString("O", CultureInfo.InvariantCulture),
