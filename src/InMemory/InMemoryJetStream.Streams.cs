@@ -337,8 +337,11 @@ public sealed partial class InMemoryJetStream
             }
 
             CheckStreamUpdate(s!.Config, c);
+            var oldPerSubject = s.Config.MaxMsgsPerSubject;
             s.Config = c;
-            EnforceLimits(s, trimAll: true);
+
+            // Like the server's store: a per-subject limit trims on update only when it lowers an existing one (S-13).
+            EnforceLimits(s, trimAll: true, perSubjectOnUpdate: oldPerSubject > 0 && c.MaxMsgsPerSubject < oldPerSubject);
             ScheduleAge(s);
             return InfoOf(s);
         }
@@ -408,7 +411,7 @@ public sealed partial class InMemoryJetStream
     }
 
     /// <summary>Applies max_msgs, max_bytes, max_msgs_per_subject and max_age, oldest first (S-13, S-33 to S-36).</summary>
-    private void EnforceLimits(MemStream s, bool trimAll, string? subject = null)
+    private void EnforceLimits(MemStream s, bool trimAll, string? subject = null, bool perSubjectOnUpdate = false)
     {
         var c = s.Config;
         if (c.MaxMsgsPerSubject > 0)
@@ -420,7 +423,7 @@ public sealed partial class InMemoryJetStream
                     RemoveMessage(s, s.OldestOnSubject(subject), "max_msgs_per_subject");
                 }
             }
-            else if (trimAll)
+            else if (trimAll && perSubjectOnUpdate)
             {
                 foreach (var (subj, _) in s.LastPerSubject().ToList())
                 {
@@ -432,12 +435,14 @@ public sealed partial class InMemoryJetStream
             }
         }
 
-        while (c.MaxMsgs > 0 && s.Messages > c.MaxMsgs)
+        // Under discard "new" the stream never trims for max_msgs or max_bytes, not even when an update lowers them (S-13).
+        var discardOld = c.Discard != StreamConfigDiscard.New;
+        while (discardOld && c.MaxMsgs > 0 && s.Messages > c.MaxMsgs)
         {
             RemoveMessage(s, s.FirstSeq, "max_msgs");
         }
 
-        while (c.MaxBytes > 0 && s.Bytes > c.MaxBytes && s.Messages > 0)
+        while (discardOld && c.MaxBytes > 0 && s.Bytes > c.MaxBytes && s.Messages > 0)
         {
             RemoveMessage(s, s.FirstSeq, "max_bytes");
         }
