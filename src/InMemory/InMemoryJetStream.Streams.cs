@@ -279,6 +279,11 @@ public sealed partial class InMemoryJetStream
             throw Errors.InvalidStreamConfig("duplicates window can not be larger then max age");
         }
 
+        if (c.AllowRollupHdrs && c.DenyPurge)
+        {
+            throw Errors.InvalidStreamConfig("roll-ups require the purge permission");
+        }
+
         if (c.DiscardNewPerSubject && (c.Discard != StreamConfigDiscard.New || c.MaxMsgsPerSubject <= 0))
         {
             throw Errors.InvalidStreamConfig("discard new per subject requires discard new policy to be set");
