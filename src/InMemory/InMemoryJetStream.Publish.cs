@@ -73,6 +73,11 @@ public sealed partial class InMemoryJetStream
     private PublishResult Store(MemStream s, string subject, byte[] data, MessageHeaders? headers, DateTimeOffset now)
     {
         var name = s.Config.Name!;
+        if (s.Config.Sealed)
+        {
+            throw Errors.Publish(10109, "invalid operation on sealed stream", subject);
+        }
+
         var expectedStream = headers?[HdrExpectedStream];
         if (expectedStream is not null && expectedStream != name)
         {

@@ -87,6 +87,11 @@ public sealed partial class InMemoryJetStream
         lock (_gate)
         {
             var s = GetStream(stream);
+            if (s.Config.Sealed)
+            {
+                throw Errors.Api(10109, "invalid operation on sealed stream");
+            }
+
             if (s.Config.DenyPurge)
             {
                 throw Errors.Api(10075, "stream purge is not permitted");
@@ -336,6 +341,11 @@ public sealed partial class InMemoryJetStream
 
             if (!exists)
             {
+                if (c.Sealed)
+                {
+                    throw Errors.InvalidStreamConfig("stream configuration for create can not be sealed");
+                }
+
                 s = new MemStream(c, Now);
                 _streams[c.Name!] = s;
                 return InfoOf(s);
