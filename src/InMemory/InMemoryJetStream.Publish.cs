@@ -125,6 +125,11 @@ public sealed partial class InMemoryJetStream
             throw Errors.Publish(10054, "message size exceeds maximum allowed", subject);
         }
 
+        if (hdrBytes > ushort.MaxValue)
+        {
+            throw Errors.Publish(10097, "header size exceeds maximum allowed of 64k", subject);
+        }
+
         if (s.Config.Discard == StreamConfigDiscard.New)
         {
             var perSubjectFull = s.Config.MaxMsgsPerSubject > 0 && s.CountOnSubject(subject) >= s.Config.MaxMsgsPerSubject;
