@@ -218,6 +218,15 @@ public abstract partial class ContractSuite
     }
 
     [Fact]
+    public async Task S30_HeaderBlockOver64k_Is10097()
+    {
+        var (stream, prefix) = Unique("S30");
+        await StreamAsync(stream, prefix);
+        var error = await PublishFailureAsync(prefix + ".a", new MessageHeaders().Add("X-Big", new string('h', 70_000)));
+        error.ErrorCode.Should().Be(10097);
+    }
+
+    [Fact]
     public async Task S32_Rollup_NotPermittedWithoutAllowRollup()
     {
         var (stream, prefix) = Unique("S32");

@@ -126,6 +126,10 @@ public abstract partial class ContractSuite
             .Should().Be(10128);
         (await ApiErrorAsync(() => B.CreateStreamAsync(new StreamConfig(stream + new string('x', 256 - stream.Length), [prefix + ".c"]) { Storage = StreamConfigStorage.Memory })))
             .Should().Be(10052, "names longer than 255 bytes");
+        (await ApiErrorAsync(() => B.CreateStreamAsync(new StreamConfig(stream + "*", [prefix + ".e"]) { Storage = StreamConfigStorage.Memory })))
+            .Should().Be(10052, "'*' in a name");
+        (await ApiErrorAsync(() => B.CreateStreamAsync(new StreamConfig(stream + ">", [prefix + ".f"]) { Storage = StreamConfigStorage.Memory })))
+            .Should().Be(10052, "'>' in a name");
         var ok = await B.CreateStreamAsync(new StreamConfig(stream + new string('x', 255 - stream.Length), [prefix + ".d"]) { Storage = StreamConfigStorage.Memory });
         ok.Config.Name.Should().HaveLength(255);
     }
@@ -159,6 +163,24 @@ public abstract partial class ContractSuite
         var exact = new MessageHeaders().Add("Nats-Msg-Id", "same");
         (await B.PublishAsync(prefix + ".a", Bytes("3"), exact)).Should().Be(new PublishResult(stream, 3, false));
         (await B.PublishAsync(prefix + ".a", Bytes("4"), exact)).Should().Be(new PublishResult(stream, 3, true));
+    }
+
+    [Fact]
+    public async Task S08_Headers211_AreOrdinaryHeadersOn210()
+    {
+        var (stream, prefix) = Unique("S08");
+        await StreamAsync(stream, prefix);
+        await B.PublishAsync(prefix + ".other", Bytes("1"));
+
+        // On 2.11 the check would use the wildcard subject and fail; on 2.10 it uses the exact subject (none yet).
+        var headers = new MessageHeaders()
+            .Add("Nats-Expected-Last-Subject-Sequence", "0")
+            .Add("Nats-Expected-Last-Subject-Sequence-Subject", prefix + ".>")
+            .Add("Nats-TTL", "1s");
+        (await B.PublishAsync(prefix + ".a", Bytes("2"), headers)).Sequence.Should().Be(2);
+        await ConsumerAsync(stream, "c", c => c.FilterSubject = prefix + ".a");
+        var msg = (await B.FetchAsync(stream, "c", 1)).Should().ContainSingle().Subject;
+        msg.Headers!["Nats-TTL"].Should().Be("1s");
     }
 
     /// <summary>Runs a management call that must fail and returns the JetStream error code.</summary>
