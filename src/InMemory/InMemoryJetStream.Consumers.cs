@@ -390,7 +390,9 @@ public sealed partial class InMemoryJetStream
             var s = GetStream(stream);
             if (!string.IsNullOrEmpty(config.DurableName) && !string.IsNullOrEmpty(config.Name) && config.DurableName != config.Name)
             {
-                throw Errors.Api(10132, "Consumer Durable and Name have to be equal if both are provided");
+                // NATS.Net sends the name as the API subject token; the server then reports the mismatch with the
+                // durable name (10017) before its own Durable/Name check (10132) is reached (S-07).
+                throw Errors.Api(10017, "consumer name in subject does not match durable name in request");
             }
 
             var durable = !string.IsNullOrEmpty(config.DurableName);

@@ -73,6 +73,11 @@ public sealed partial class InMemoryJetStream
     private PublishResult Store(MemStream s, string subject, byte[] data, MessageHeaders? headers, DateTimeOffset now)
     {
         var name = s.Config.Name!;
+        if (s.Config.Sealed)
+        {
+            throw Errors.Publish(10109, "invalid operation on sealed stream", subject);
+        }
+
         var expectedStream = headers?[HdrExpectedStream];
         if (expectedStream is not null && expectedStream != name)
         {
@@ -118,6 +123,11 @@ public sealed partial class InMemoryJetStream
         if (s.Config.MaxMsgSize >= 0 && hdrBytes + data.LongLength > s.Config.MaxMsgSize)
         {
             throw Errors.Publish(10054, "message size exceeds maximum allowed", subject);
+        }
+
+        if (hdrBytes > ushort.MaxValue)
+        {
+            throw Errors.Publish(10097, "header size exceeds maximum allowed of 64k", subject);
         }
 
         if (s.Config.Discard == StreamConfigDiscard.New)
