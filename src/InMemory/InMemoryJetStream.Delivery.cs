@@ -463,7 +463,11 @@ public sealed partial class InMemoryJetStream
                 }
 
                 Record(new(InMemoryEventKind.AckWaitExpired, now, c.Stream.Config.Name!, c.Name, m.Subject, p.Seq, p.ConsumerSeq, p.Deliveries));
-                if (c.Config.MaxDeliver > 0 && p.Deliveries >= (ulong)c.Config.MaxDeliver)
+
+                // S-96 on 2.10.27: the timer's eager check compares the server's redelivery count (deliveries - 1, at
+                // least 1) with max_deliver, so only max_deliver 1 is exhausted here. Any other message is queued and
+                // exhausted when the consumer next tries to redeliver it (an open pull request), as on older servers.
+                if (c.Config.MaxDeliver > 0 && Math.Max(1UL, p.Deliveries - 1) >= (ulong)c.Config.MaxDeliver)
                 {
                     Exhaust(c, p, m);
                     continue;
