@@ -502,7 +502,9 @@ public sealed partial class InMemoryJetStream
         }
 
         c.NextSeq = start;
-        c.AckFloorStream = start == 0 ? 0 : start - 1;
+
+        // 2.10 reports a fresh consumer's ack floor as 0/0 whatever its start; it moves on the first ack.
+        c.AckFloorStream = 0;
         c.AckFloorConsumer = 0;
         RecountPending(c);
     }
