@@ -64,7 +64,7 @@ public abstract partial class ContractSuite
     }
 
     [Fact]
-    public async Task S61_DeliverNew_OnlyLaterMessages_CountersAtLastSeq()
+    public async Task S61_DeliverNew_OnlyLaterMessages_DeliveredAtLastSeq()
     {
         var (stream, prefix) = Unique("S61");
         await StreamAsync(stream, prefix);

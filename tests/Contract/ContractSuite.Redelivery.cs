@@ -192,7 +192,7 @@ public abstract partial class ContractSuite
     }
 
     [Fact]
-    public async Task S101_AckFloor_StartsBelowTheStartSequence()
+    public async Task S101_AckFloor_StartsAtZero_MovesOnlyContiguously()
     {
         var (stream, prefix) = Unique("S101");
         await StreamAsync(stream, prefix, s => s.MaxMsgs = 2);
