@@ -507,6 +507,8 @@ public sealed partial class InMemoryJetStream
     private void Exhaust(MemConsumer c, MemConsumer.PendingEntry p, MemMessage m)
     {
         ForgetPending(c, p, keepRedelivered: true);
+        MoveFloor(c, p); // 2.10.27 moves the ack floor past an exhausted message (S-97)
+        c.Redelivered.Add(p.Seq); // counted as redelivered even with max_deliver 1, where it was never re-sent (S-98)
         var name = c.Stream.Config.Name!;
         Record(new(InMemoryEventKind.MaxDeliveriesReached, Now, name, c.Name, m.Subject, p.Seq, p.ConsumerSeq, p.Deliveries));
         RaiseAdvisory(new(
