@@ -51,7 +51,7 @@ public sealed partial class InMemoryJetStream
             var payload = data.LongLength + MemStream.HeaderBytes(headers);
             if (_options.MaxPayload > 0 && payload > _options.MaxPayload)
             {
-                throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {_options.MaxPayload}"), subject: subject);
+                throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {_options.MaxPayload}"), subject: subject) { IsPermanent = true };
             }
 
             var s = StreamFor(subject) ?? throw new GofluxException(GofluxStage.Publish, $"no stream captures subject '{subject}' (no responders)", subject: subject);
