@@ -14,6 +14,11 @@ build:
 test:
 	bash scripts/test.sh
 
+## demo: run the seed's three examples on the in-memory engine (NATS_URL set: on that server)
+.PHONY: demo
+demo:
+	dotnet run --project samples/Demo -c Release
+
 ## nats-up: start a local nats-server with JetStream on 127.0.0.1:4222 (NATS_PORT to change); use NATS_URL=nats://127.0.0.1:4222
 nats-up:
 	bash scripts/nats-local.sh up
