@@ -19,6 +19,11 @@ test:
 demo:
 	dotnet run --project samples/Demo -c Release
 
+## bench-inmemory: quick in-memory run (end to end, Channel<T>, JetStream adapter when a server is available, virtual time, memory)
+.PHONY: bench-inmemory
+bench-inmemory:
+	dotnet run --project bench/Goflux.InMemory.Benchmarks -c Release -- ratio
+
 ## nats-up: start a local nats-server with JetStream on 127.0.0.1:4222 (NATS_PORT to change); use NATS_URL=nats://127.0.0.1:4222
 nats-up:
 	bash scripts/nats-local.sh up
