@@ -14,6 +14,16 @@ build:
 test:
 	bash scripts/test.sh
 
+## demo: run the seed's three examples on the in-memory engine (NATS_URL set: on that server)
+.PHONY: demo
+demo:
+	dotnet run --project samples/Demo -c Release
+
+## bench-inmemory: quick in-memory run (end to end, Channel<T>, JetStream adapter when a server is available, virtual time, memory)
+.PHONY: bench-inmemory
+bench-inmemory:
+	dotnet run --project bench/Goflux.InMemory.Benchmarks -c Release -- ratio
+
 ## bench: quick ratio run of the JetStream adapter against raw NATS.Net on a real server (under a minute)
 bench:
 	dotnet run -c Release --project bench/Goflux.Benchmarks -- ratio

@@ -147,7 +147,11 @@ public sealed partial class InMemoryJetStream
                         break;
                     }
 
-                    Record(new(InMemoryEventKind.Acked, now, md.Stream, md.Consumer, delivery.Subject, seq, md.ConsumerSequence, md.NumDelivered));
+                    if (_options.RecordEvents)
+                    {
+                        Record(new(InMemoryEventKind.Acked, now, md.Stream, md.Consumer, delivery.Subject, seq, md.ConsumerSequence, md.NumDelivered));
+                    }
+
                     if (c.AckAll)
                     {
                         foreach (var q in c.Pending.Values.Where(q => q.Seq <= seq).OrderBy(q => q.Seq).ToList())
@@ -404,7 +408,11 @@ public sealed partial class InMemoryJetStream
     private InMemoryDelivery Deliver(MemConsumer c, MemMessage m, ulong consumerSeq, ulong deliveries, DateTimeOffset now)
     {
         var s = c.Stream;
-        Record(new(InMemoryEventKind.Delivered, now, s.Config.Name!, c.Name, m.Subject, m.Sequence, consumerSeq, deliveries));
+        if (_options.RecordEvents)
+        {
+            Record(new(InMemoryEventKind.Delivered, now, s.Config.Name!, c.Name, m.Subject, m.Sequence, consumerSeq, deliveries));
+        }
+
         var info = new DeliveryInfo(s.Config.Name!, c.Name, m.Sequence, consumerSeq, deliveries, c.NumPending, m.Time);
         return new InMemoryDelivery(this, m.Subject, m.Data, m.Headers, info);
     }

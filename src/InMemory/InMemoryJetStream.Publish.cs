@@ -170,7 +170,11 @@ public sealed partial class InMemoryJetStream
         }
 
         s.LastMsgId = msgId;
-        Record(new(InMemoryEventKind.Published, now, s.Config.Name!, null, subject, m.Sequence));
+        if (_options.RecordEvents)
+        {
+            Record(new(InMemoryEventKind.Published, now, s.Config.Name!, null, subject, m.Sequence));
+        }
+
         foreach (var c in s.Consumers.Values)
         {
             if (c.Matches(subject))

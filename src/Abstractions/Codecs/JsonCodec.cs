@@ -12,6 +12,9 @@ namespace Goflux.Codecs;
 /// <typeparam name="T">The payload type.</typeparam>
 public sealed class JsonCodec<T> : IMessageEncoder<T>, IMessageDecoder<T>
 {
+    [ThreadStatic]
+    private static Utf8JsonWriter? _cachedWriter;
+
     private readonly JsonTypeInfo<T> _typeInfo;
 
     /// <summary>
@@ -41,8 +44,29 @@ public sealed class JsonCodec<T> : IMessageEncoder<T>, IMessageDecoder<T>
     public void Encode(T value, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        using var writer = new Utf8JsonWriter(output);
-        JsonSerializer.Serialize(writer, value, _typeInfo);
+
+        // One writer per thread, reset onto each output (the same default writer options as a new one); taken out of the
+        // cache while in use, so a nested encode on the same thread gets its own.
+        var writer = _cachedWriter;
+        _cachedWriter = null;
+        if (writer is null)
+        {
+            writer = new Utf8JsonWriter(output);
+        }
+        else
+        {
+            writer.Reset(output);
+        }
+
+        try
+        {
+            JsonSerializer.Serialize(writer, value, _typeInfo);
+        }
+        finally
+        {
+            writer.Reset();
+            _cachedWriter = writer;
+        }
     }
 
     /// <inheritdoc />
