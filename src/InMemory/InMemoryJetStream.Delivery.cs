@@ -154,18 +154,7 @@ public sealed partial class InMemoryJetStream
 
                     if (c.AckAll)
                     {
-                        foreach (var q in c.Pending.Values.Where(q => q.Seq <= seq).OrderBy(q => q.Seq).ToList())
-                        {
-                            ForgetPending(c, q);
-                            Retain(s, q.Seq);
-                        }
-
-                        c.AckFloorConsumer = Math.Max(c.AckFloorConsumer, p.ConsumerSeq);
-                        c.AckFloorStream = Math.Max(c.AckFloorStream, seq);
-                        if (c.Pending.Count == 0)
-                        {
-                            FloorToDelivered(c);
-                        }
+                        AckAllUpTo(s, c, p);
                     }
                     else
                     {
@@ -256,6 +245,34 @@ public sealed partial class InMemoryJetStream
         }
 
         Publish(raised);
+    }
+
+    /// <summary>Ack policy all: acknowledges every pending message at or below <paramref name="acked"/> (S-85).</summary>
+    private void AckAllUpTo(MemStream s, MemConsumer c, MemConsumer.PendingEntry acked)
+    {
+        var seq = acked.Seq;
+        var covered = new List<MemConsumer.PendingEntry>();
+        foreach (var q in c.Pending.Values)
+        {
+            if (q.Seq <= seq)
+            {
+                covered.Add(q);
+            }
+        }
+
+        covered.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
+        foreach (var q in covered)
+        {
+            ForgetPending(c, q);
+            Retain(s, q.Seq);
+        }
+
+        c.AckFloorConsumer = Math.Max(c.AckFloorConsumer, acked.ConsumerSeq);
+        c.AckFloorStream = Math.Max(c.AckFloorStream, seq);
+        if (c.Pending.Count == 0)
+        {
+            FloorToDelivered(c);
+        }
     }
 
     /// <summary>Hands deliverable messages to open pull requests, rotating between them (S-75).</summary>
@@ -596,13 +613,26 @@ public sealed partial class InMemoryJetStream
                 RemoveMessage(s, seq, "workqueue ack");
                 break;
             case StreamConfigRetention.Interest:
-                if (s.Get(seq) is { } m && !s.Consumers.Values.Any(o => NeedsAck(o, m)))
+                if (s.Get(seq) is { } m && !AnyNeedsAck(s, m))
                 {
                     RemoveMessage(s, seq, "interest");
                 }
 
                 break;
         }
+    }
+
+    private static bool AnyNeedsAck(MemStream s, MemMessage m)
+    {
+        foreach (var c in s.Consumers.Values)
+        {
+            if (NeedsAck(c, m))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool NeedsAck(MemConsumer c, MemMessage m)

@@ -149,7 +149,7 @@ public sealed partial class InMemoryJetStream
             }
         }
 
-        if (s.Config.Retention == StreamConfigRetention.Interest && !s.Consumers.Values.Any(c => c.Matches(subject)))
+        if (s.Config.Retention == StreamConfigRetention.Interest && !HasInterest(s, subject))
         {
             // Accepted, sequenced, not stored (S-38).
             s.Skip(now);
@@ -185,11 +185,7 @@ public sealed partial class InMemoryJetStream
 
         if (rollup is not null)
         {
-            var all = string.Equals(rollup, "all", StringComparison.Ordinal);
-            foreach (var old in s.All().Where(o => o.Sequence < m.Sequence && (all || o.Subject == subject)).Select(o => o.Sequence).ToList())
-            {
-                RemoveMessage(s, old, "rollup");
-            }
+            Rollup(s, m, all: string.Equals(rollup, "all", StringComparison.Ordinal));
         }
 
         EnforceLimits(s, trimAll: false, subject);
@@ -207,6 +203,37 @@ public sealed partial class InMemoryJetStream
         }
 
         return new PublishResult(s.Config.Name, m.Sequence, false);
+    }
+
+    private static bool HasInterest(MemStream s, string subject)
+    {
+        foreach (var c in s.Consumers.Values)
+        {
+            if (c.Matches(subject))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Removes the messages a rollup replaces: older ones on the subject, or all older ones (S-32).</summary>
+    private void Rollup(MemStream s, MemMessage latest, bool all)
+    {
+        var older = new List<ulong>();
+        foreach (var o in s.All())
+        {
+            if (o.Sequence < latest.Sequence && (all || o.Subject == latest.Subject))
+            {
+                older.Add(o.Sequence);
+            }
+        }
+
+        foreach (var seq in older)
+        {
+            RemoveMessage(s, seq, "rollup");
+        }
     }
 
     private MemStream? StreamFor(string subject)
