@@ -14,9 +14,25 @@ build:
 test:
 	bash scripts/test.sh
 
+## demo: run the seed's three examples on the in-memory engine (NATS_URL set: on that server)
+.PHONY: demo
+demo:
+	dotnet run --project samples/Demo -c Release
+
+## bench-inmemory: quick in-memory run (end to end, Channel<T>, JetStream adapter when a server is available, virtual time, memory)
+.PHONY: bench-inmemory
+bench-inmemory:
+	dotnet run --project bench/Goflux.InMemory.Benchmarks -c Release -- ratio
+
 ## bench: quick ratio run of the JetStream adapter against raw NATS.Net on a real server (under a minute)
 bench:
 	dotnet run -c Release --project bench/Goflux.Benchmarks -- ratio
+
+## fuzz: the differential test (in-memory engine against a real nats-server) over 5000 seeded programs
+.PHONY: fuzz
+fuzz:
+	bash scripts/provision-nats.sh
+	GOFLUX_FUZZ_PROGRAMS=5000 GOFLUX_NATS_SERVER=$(CURDIR)/.tools/nats-server/nats-server dotnet test tests/Contract --filter "FullyQualifiedName~Differential"
 
 ## nats-up: start a local nats-server with JetStream on 127.0.0.1:4222 (NATS_PORT to change); use NATS_URL=nats://127.0.0.1:4222
 nats-up:

@@ -53,6 +53,14 @@ public sealed class GofluxException : Exception
         ErrorCode = errorCode;
     }
 
+    /// <summary>
+    /// Gets a value indicating whether retrying the same operation cannot succeed: the message is invalid for the server
+    /// whatever happens (for example over its max payload or over the stream's max message size).
+    /// <see cref="RetryingPublisher{T}"/> does not retry such failures.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool IsPermanent { get; init; }
+
     /// <summary>Gets the stage of the pipeline that failed.</summary>
     public GofluxStage Stage { get; }
 

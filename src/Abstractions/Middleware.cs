@@ -107,8 +107,13 @@ public static class Middleware
                 {
                     await next(message, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!message.IsSettled)
+                catch (Exception ex)
                 {
+                    if (message.IsSettled)
+                    {
+                        return; // The handler settled it before failing: its decision stands.
+                    }
+
                     var attempt = (int)Math.Min(message.Delivery?.NumDelivered ?? 1, int.MaxValue);
                     if (!policy.IsRetryable(ex))
                     {

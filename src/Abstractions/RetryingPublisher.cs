@@ -5,8 +5,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Goflux;
 
 /// <summary>
-/// A publisher that retries failed publishes with a backoff. Invalid input (<see cref="ArgumentException"/>) and
-/// encoding failures are never retried; transport and publish failures are.
+/// A publisher that retries failed publishes with a backoff. Invalid input (<see cref="ArgumentException"/>), encoding
+/// failures and permanent failures (<see cref="GofluxException.IsPermanent"/>) are never retried; other transport and
+/// publish failures are.
 /// </summary>
 /// <typeparam name="T">The payload type.</typeparam>
 /// <remarks>
@@ -50,7 +51,7 @@ public sealed class RetryingPublisher<T> : IPublisher<T>
             {
                 return await _inner.PublishAsync(subject, value, options, cancellationToken).ConfigureAwait(false);
             }
-            catch (GofluxException ex) when (attempt < _maxAttempts && ex.Stage is GofluxStage.Publish or GofluxStage.Transport)
+            catch (GofluxException ex) when (attempt < _maxAttempts && !ex.IsPermanent && ex.Stage is GofluxStage.Publish or GofluxStage.Transport)
             {
                 var delay = _backoff(attempt);
                 Log.PublishRetry(_logger, subject, attempt, delay, ex);

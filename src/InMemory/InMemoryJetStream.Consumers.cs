@@ -198,7 +198,9 @@ public sealed partial class InMemoryJetStream
 
         if (!string.IsNullOrEmpty(c.FilterSubject) && c.FilterSubjects is { Count: > 0 })
         {
-            throw Errors.Api(10136, "consumer cannot have both FilterSubject and FilterSubjects specified");
+            // NATS.Net sends a config with a filter_subject to CREATE.<stream>.<name>.<filter>; the server rejects
+            // filter_subjects on that subject form (10137) before it checks for both fields (10136).
+            throw Errors.Api(10137, "consumer with multiple subject filters cannot use subject based API");
         }
 
         if (c.FilterSubjects is { Count: > 0 } fs)
@@ -390,7 +392,9 @@ public sealed partial class InMemoryJetStream
             var s = GetStream(stream);
             if (!string.IsNullOrEmpty(config.DurableName) && !string.IsNullOrEmpty(config.Name) && config.DurableName != config.Name)
             {
-                throw Errors.Api(10132, "Consumer Durable and Name have to be equal if both are provided");
+                // NATS.Net sends the name as the API subject token; the server then reports the mismatch with the
+                // durable name (10017) before its own Durable/Name check (10132) is reached (S-07).
+                throw Errors.Api(10017, "consumer name in subject does not match durable name in request");
             }
 
             var durable = !string.IsNullOrEmpty(config.DurableName);
@@ -502,7 +506,9 @@ public sealed partial class InMemoryJetStream
         }
 
         c.NextSeq = start;
-        c.AckFloorStream = start == 0 ? 0 : start - 1;
+
+        // 2.10 reports a fresh consumer's ack floor as 0/0 whatever its start; it moves on the first ack.
+        c.AckFloorStream = 0;
         c.AckFloorConsumer = 0;
         RecountPending(c);
     }

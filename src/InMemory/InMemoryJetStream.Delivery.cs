@@ -147,21 +147,14 @@ public sealed partial class InMemoryJetStream
                         break;
                     }
 
-                    Record(new(InMemoryEventKind.Acked, now, md.Stream, md.Consumer, delivery.Subject, seq, md.ConsumerSequence, md.NumDelivered));
+                    if (_options.RecordEvents)
+                    {
+                        Record(new(InMemoryEventKind.Acked, now, md.Stream, md.Consumer, delivery.Subject, seq, md.ConsumerSequence, md.NumDelivered));
+                    }
+
                     if (c.AckAll)
                     {
-                        foreach (var q in c.Pending.Values.Where(q => q.Seq <= seq).OrderBy(q => q.Seq).ToList())
-                        {
-                            ForgetPending(c, q);
-                            Retain(s, q.Seq);
-                        }
-
-                        c.AckFloorConsumer = Math.Max(c.AckFloorConsumer, p.ConsumerSeq);
-                        c.AckFloorStream = Math.Max(c.AckFloorStream, seq);
-                        if (c.Pending.Count == 0)
-                        {
-                            FloorToDelivered(c);
-                        }
+                        AckAllUpTo(s, c, p);
                     }
                     else
                     {
@@ -241,7 +234,9 @@ public sealed partial class InMemoryJetStream
                     }
 
                     Record(new(InMemoryEventKind.InProgress, now, md.Stream, md.Consumer, delivery.Subject, seq, md.ConsumerSequence, md.NumDelivered));
-                    Unqueue(c, p);
+
+                    // S-82: only the timer restarts; a message already queued for redelivery (naked or expired) stays
+                    // queued, as the server's progressUpdate never touches its redelivery queue.
                     SetDeadline(c, p, now + c.WaitFor(p.Deliveries));
                     break;
             }
@@ -250,6 +245,34 @@ public sealed partial class InMemoryJetStream
         }
 
         Publish(raised);
+    }
+
+    /// <summary>Ack policy all: acknowledges every pending message at or below <paramref name="acked"/> (S-85).</summary>
+    private void AckAllUpTo(MemStream s, MemConsumer c, MemConsumer.PendingEntry acked)
+    {
+        var seq = acked.Seq;
+        var covered = new List<MemConsumer.PendingEntry>();
+        foreach (var q in c.Pending.Values)
+        {
+            if (q.Seq <= seq)
+            {
+                covered.Add(q);
+            }
+        }
+
+        covered.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
+        foreach (var q in covered)
+        {
+            ForgetPending(c, q);
+            Retain(s, q.Seq);
+        }
+
+        c.AckFloorConsumer = Math.Max(c.AckFloorConsumer, acked.ConsumerSeq);
+        c.AckFloorStream = Math.Max(c.AckFloorStream, seq);
+        if (c.Pending.Count == 0)
+        {
+            FloorToDelivered(c);
+        }
     }
 
     /// <summary>Hands deliverable messages to open pull requests, rotating between them (S-75).</summary>
@@ -402,7 +425,11 @@ public sealed partial class InMemoryJetStream
     private InMemoryDelivery Deliver(MemConsumer c, MemMessage m, ulong consumerSeq, ulong deliveries, DateTimeOffset now)
     {
         var s = c.Stream;
-        Record(new(InMemoryEventKind.Delivered, now, s.Config.Name!, c.Name, m.Subject, m.Sequence, consumerSeq, deliveries));
+        if (_options.RecordEvents)
+        {
+            Record(new(InMemoryEventKind.Delivered, now, s.Config.Name!, c.Name, m.Subject, m.Sequence, consumerSeq, deliveries));
+        }
+
         var info = new DeliveryInfo(s.Config.Name!, c.Name, m.Sequence, consumerSeq, deliveries, c.NumPending, m.Time);
         return new InMemoryDelivery(this, m.Subject, m.Data, m.Headers, info);
     }
@@ -461,7 +488,11 @@ public sealed partial class InMemoryJetStream
                 }
 
                 Record(new(InMemoryEventKind.AckWaitExpired, now, c.Stream.Config.Name!, c.Name, m.Subject, p.Seq, p.ConsumerSeq, p.Deliveries));
-                if (c.Config.MaxDeliver > 0 && p.Deliveries >= (ulong)c.Config.MaxDeliver)
+
+                // S-96 on 2.10.27: the timer's eager check compares the server's redelivery count (deliveries - 1, at
+                // least 1) with max_deliver, so only max_deliver 1 is exhausted here. Any other message is queued and
+                // exhausted when the consumer next tries to redeliver it (an open pull request), as on older servers.
+                if (c.Config.MaxDeliver > 0 && Math.Max(1UL, p.Deliveries - 1) >= (ulong)c.Config.MaxDeliver)
                 {
                     Exhaust(c, p, m);
                     continue;
@@ -501,6 +532,8 @@ public sealed partial class InMemoryJetStream
     private void Exhaust(MemConsumer c, MemConsumer.PendingEntry p, MemMessage m)
     {
         ForgetPending(c, p, keepRedelivered: true);
+        MoveFloor(c, p); // 2.10.27 moves the ack floor past an exhausted message (S-97)
+        c.Redelivered.Add(p.Seq); // counted as redelivered even with max_deliver 1, where it was never re-sent (S-98)
         var name = c.Stream.Config.Name!;
         Record(new(InMemoryEventKind.MaxDeliveriesReached, Now, name, c.Name, m.Subject, p.Seq, p.ConsumerSeq, p.Deliveries));
         RaiseAdvisory(new(
@@ -535,7 +568,10 @@ public sealed partial class InMemoryJetStream
         }
     }
 
-    /// <summary>Ack floor arithmetic (S-101, S-105): moves only over contiguous acks; jumps to delivered when nothing is pending.</summary>
+    /// <summary>
+    /// Ack floor arithmetic (S-101, S-105): moves only over contiguous acks; jumps to delivered when nothing is pending.
+    /// Like the server's <c>processAckMsg</c>, it compares first-delivery consumer sequences, not the latest redelivery's.
+    /// </summary>
     private static void MoveFloor(MemConsumer c, MemConsumer.PendingEntry acked)
     {
         if (c.Pending.Count == 0)
@@ -544,18 +580,18 @@ public sealed partial class InMemoryJetStream
             return;
         }
 
-        if (acked.ConsumerSeq != c.AckFloorConsumer + 1)
+        if (acked.FirstConsumerSeq != c.AckFloorConsumer + 1)
         {
             return;
         }
 
-        c.AckFloorConsumer = acked.ConsumerSeq;
+        c.AckFloorConsumer = acked.FirstConsumerSeq;
         c.AckFloorStream = acked.Seq;
         for (var ss = acked.Seq + 1; ss < c.NextSeq; ss++)
         {
             if (c.Pending.TryGetValue(ss, out var next))
             {
-                c.AckFloorConsumer = next.ConsumerSeq - 1;
+                c.AckFloorConsumer = next.FirstConsumerSeq - 1;
                 c.AckFloorStream = ss - 1;
                 break;
             }
@@ -577,13 +613,26 @@ public sealed partial class InMemoryJetStream
                 RemoveMessage(s, seq, "workqueue ack");
                 break;
             case StreamConfigRetention.Interest:
-                if (s.Get(seq) is { } m && !s.Consumers.Values.Any(o => NeedsAck(o, m)))
+                if (s.Get(seq) is { } m && !AnyNeedsAck(s, m))
                 {
                     RemoveMessage(s, seq, "interest");
                 }
 
                 break;
         }
+    }
+
+    private static bool AnyNeedsAck(MemStream s, MemMessage m)
+    {
+        foreach (var c in s.Consumers.Values)
+        {
+            if (NeedsAck(c, m))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool NeedsAck(MemConsumer c, MemMessage m)

@@ -51,7 +51,7 @@ public sealed partial class InMemoryJetStream
             var payload = data.LongLength + MemStream.HeaderBytes(headers);
             if (_options.MaxPayload > 0 && payload > _options.MaxPayload)
             {
-                throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {_options.MaxPayload}"), subject: subject);
+                throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {_options.MaxPayload}"), subject: subject) { IsPermanent = true };
             }
 
             var s = StreamFor(subject) ?? throw new GofluxException(GofluxStage.Publish, $"no stream captures subject '{subject}' (no responders)", subject: subject);
@@ -73,6 +73,11 @@ public sealed partial class InMemoryJetStream
     private PublishResult Store(MemStream s, string subject, byte[] data, MessageHeaders? headers, DateTimeOffset now)
     {
         var name = s.Config.Name!;
+        if (s.Config.Sealed)
+        {
+            throw Errors.Publish(10109, "invalid operation on sealed stream", subject);
+        }
+
         var expectedStream = headers?[HdrExpectedStream];
         if (expectedStream is not null && expectedStream != name)
         {
@@ -120,6 +125,11 @@ public sealed partial class InMemoryJetStream
             throw Errors.Publish(10054, "message size exceeds maximum allowed", subject);
         }
 
+        if (hdrBytes > ushort.MaxValue)
+        {
+            throw Errors.Publish(10097, "header size exceeds maximum allowed of 64k", subject);
+        }
+
         if (s.Config.Discard == StreamConfigDiscard.New)
         {
             var perSubjectFull = s.Config.MaxMsgsPerSubject > 0 && s.CountOnSubject(subject) >= s.Config.MaxMsgsPerSubject;
@@ -139,7 +149,7 @@ public sealed partial class InMemoryJetStream
             }
         }
 
-        if (s.Config.Retention == StreamConfigRetention.Interest && !s.Consumers.Values.Any(c => c.Matches(subject)))
+        if (s.Config.Retention == StreamConfigRetention.Interest && !HasInterest(s, subject))
         {
             // Accepted, sequenced, not stored (S-38).
             s.Skip(now);
@@ -160,7 +170,11 @@ public sealed partial class InMemoryJetStream
         }
 
         s.LastMsgId = msgId;
-        Record(new(InMemoryEventKind.Published, now, s.Config.Name!, null, subject, m.Sequence));
+        if (_options.RecordEvents)
+        {
+            Record(new(InMemoryEventKind.Published, now, s.Config.Name!, null, subject, m.Sequence));
+        }
+
         foreach (var c in s.Consumers.Values)
         {
             if (c.Matches(subject))
@@ -171,11 +185,7 @@ public sealed partial class InMemoryJetStream
 
         if (rollup is not null)
         {
-            var all = string.Equals(rollup, "all", StringComparison.Ordinal);
-            foreach (var old in s.All().Where(o => o.Sequence < m.Sequence && (all || o.Subject == subject)).Select(o => o.Sequence).ToList())
-            {
-                RemoveMessage(s, old, "rollup");
-            }
+            Rollup(s, m, all: string.Equals(rollup, "all", StringComparison.Ordinal));
         }
 
         EnforceLimits(s, trimAll: false, subject);
@@ -193,6 +203,37 @@ public sealed partial class InMemoryJetStream
         }
 
         return new PublishResult(s.Config.Name, m.Sequence, false);
+    }
+
+    private static bool HasInterest(MemStream s, string subject)
+    {
+        foreach (var c in s.Consumers.Values)
+        {
+            if (c.Matches(subject))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Removes the messages a rollup replaces: older ones on the subject, or all older ones (S-32).</summary>
+    private void Rollup(MemStream s, MemMessage latest, bool all)
+    {
+        var older = new List<ulong>();
+        foreach (var o in s.All())
+        {
+            if (o.Sequence < latest.Sequence && (all || o.Subject == latest.Subject))
+            {
+                older.Add(o.Sequence);
+            }
+        }
+
+        foreach (var seq in older)
+        {
+            RemoveMessage(s, seq, "rollup");
+        }
     }
 
     private MemStream? StreamFor(string subject)

@@ -87,6 +87,11 @@ public sealed partial class InMemoryJetStream
         lock (_gate)
         {
             var s = GetStream(stream);
+            if (s.Config.Sealed)
+            {
+                throw Errors.Api(10109, "invalid operation on sealed stream");
+            }
+
             if (s.Config.DenyPurge)
             {
                 throw Errors.Api(10075, "stream purge is not permitted");
@@ -279,6 +284,11 @@ public sealed partial class InMemoryJetStream
             throw Errors.InvalidStreamConfig("duplicates window can not be larger then max age");
         }
 
+        if (c.AllowRollupHdrs && c.DenyPurge)
+        {
+            throw Errors.InvalidStreamConfig("roll-ups require the purge permission");
+        }
+
         if (c.DiscardNewPerSubject && (c.Discard != StreamConfigDiscard.New || c.MaxMsgsPerSubject <= 0))
         {
             throw Errors.InvalidStreamConfig("discard new per subject requires discard new policy to be set");
@@ -331,14 +341,22 @@ public sealed partial class InMemoryJetStream
 
             if (!exists)
             {
+                if (c.Sealed)
+                {
+                    throw Errors.InvalidStreamConfig("stream configuration for create can not be sealed");
+                }
+
                 s = new MemStream(c, Now);
                 _streams[c.Name!] = s;
                 return InfoOf(s);
             }
 
             CheckStreamUpdate(s!.Config, c);
+            var oldPerSubject = s.Config.MaxMsgsPerSubject;
             s.Config = c;
-            EnforceLimits(s, trimAll: true);
+
+            // Like the server's store: a per-subject limit trims on update only when it lowers an existing one (S-13).
+            EnforceLimits(s, trimAll: true, perSubjectOnUpdate: oldPerSubject > 0 && c.MaxMsgsPerSubject < oldPerSubject);
             ScheduleAge(s);
             return InfoOf(s);
         }
@@ -396,7 +414,7 @@ public sealed partial class InMemoryJetStream
             {
                 Messages = s.Messages,
                 Bytes = s.Bytes,
-                FirstSeq = s.FirstSeq,
+                FirstSeq = s.LastSeq == 0 ? 0 : s.FirstSeq, // a stream that never assigned a sequence reports 0 (S-16)
                 FirstTs = first?.Time.ToString("O", CultureInfo.InvariantCulture) ?? "0001-01-01T00:00:00Z",
                 LastSeq = s.LastSeq,
                 LastTs = s.LastSeq == 0 ? "0001-01-01T00:00:00Z" : s.LastTime.ToString("O", CultureInfo.InvariantCulture),
@@ -408,7 +426,7 @@ public sealed partial class InMemoryJetStream
     }
 
     /// <summary>Applies max_msgs, max_bytes, max_msgs_per_subject and max_age, oldest first (S-13, S-33 to S-36).</summary>
-    private void EnforceLimits(MemStream s, bool trimAll, string? subject = null)
+    private void EnforceLimits(MemStream s, bool trimAll, string? subject = null, bool perSubjectOnUpdate = false)
     {
         var c = s.Config;
         if (c.MaxMsgsPerSubject > 0)
@@ -420,7 +438,7 @@ public sealed partial class InMemoryJetStream
                     RemoveMessage(s, s.OldestOnSubject(subject), "max_msgs_per_subject");
                 }
             }
-            else if (trimAll)
+            else if (trimAll && perSubjectOnUpdate)
             {
                 foreach (var (subj, _) in s.LastPerSubject().ToList())
                 {
@@ -432,12 +450,14 @@ public sealed partial class InMemoryJetStream
             }
         }
 
-        while (c.MaxMsgs > 0 && s.Messages > c.MaxMsgs)
+        // Under discard "new" the stream never trims for max_msgs or max_bytes, not even when an update lowers them (S-13).
+        var discardOld = c.Discard != StreamConfigDiscard.New;
+        while (discardOld && c.MaxMsgs > 0 && s.Messages > c.MaxMsgs)
         {
             RemoveMessage(s, s.FirstSeq, "max_msgs");
         }
 
-        while (c.MaxBytes > 0 && s.Bytes > c.MaxBytes && s.Messages > 0)
+        while (discardOld && c.MaxBytes > 0 && s.Bytes > c.MaxBytes && s.Messages > 0)
         {
             RemoveMessage(s, s.FirstSeq, "max_bytes");
         }

@@ -11,8 +11,17 @@ namespace Goflux.InMemory;
 /// </summary>
 /// <typeparam name="T">The payload type.</typeparam>
 /// <remarks>
+/// <para>
 /// Like NATS.Net's <c>ConsumeAsync</c>, it keeps a pull window of <see cref="SubscriberOptions.MaxMessages"/> messages and
 /// asks for more when half of it is used, so a message naked now comes back after the messages already pulled.
+/// </para>
+/// <para>
+/// NATS.Net 3.3 counts a message against the window only when the consuming loop comes back for the next one (after its
+/// <c>yield return</c>), that is after the handler has returned and the message was settled. So with a window of 1 the
+/// next pull request leaves only once the handler is done, and a message naked by it comes back before the next new one.
+/// (On a real server a plain nak travels the consumer's ack queue while a pull request does not, so a nak sent just
+/// before the pull can still lose that race; the contract scenario waits for the nak to be applied.)
+/// </para>
 /// </remarks>
 public sealed class InMemorySubscriber<T> : ISubscriber<T>
 {
@@ -78,16 +87,17 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
                 {
                     try
                     {
-                        pendingMsgs--;
-                        if (pendingMsgs <= threshold && !cancellationToken.IsCancellationRequested)
-                        {
-                            Pull(max - pendingMsgs);
-                        }
-
                         await pipeline.ProcessAsync(
                             new IncomingMessage(delivery.Subject, delivery.Data, delivery.Headers, delivery.Metadata, delivery),
                             handler,
                             cancellationToken).ConfigureAwait(false);
+
+                        // Counted once handled, as NATS.Net does after the consuming loop's yield returns.
+                        pendingMsgs--;
+                        if (pendingMsgs <= threshold && pendingMsgs < max && !cancellationToken.IsCancellationRequested)
+                        {
+                            Pull(max - pendingMsgs);
+                        }
                     }
                     finally
                     {

@@ -205,6 +205,27 @@ public class MiddlewareTests
     }
 
     [Fact]
+    public async Task RetryAck_HandlerSettlesThenThrows_KeepsItsDecisionAndDoesNotRethrow()
+    {
+        // Arrange
+        var acker = new RecordingAcker();
+        var message = new Message<string>("s", "p", acker: acker);
+        var handler = Middleware.RetryAck<string>(RetryPolicy.Default)(async (m, ct) =>
+        {
+            await m.TermAsync("handled", ct);
+            throw new InvalidOperationException("after settling");
+        });
+
+        // Act
+        var act = () => handler(message, TestContext.Current.CancellationToken).AsTask();
+
+        // Assert
+        await act.Should().NotThrowAsync();
+        message.Outcome.Should().Be(AckOutcome.Terminated);
+        message.TermReason.Should().Be("handled");
+    }
+
+    [Fact]
     public async Task RetryAck_NoDeliveryInfo_TreatsItAsFirstAttempt()
     {
         // Arrange

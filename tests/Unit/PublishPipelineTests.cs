@@ -154,6 +154,7 @@ public class PublishPipelineTests
         thrown.Which.Stage.Should().Be(GofluxStage.Publish);
         thrown.Which.Subject.Should().Be("big");
         thrown.Which.Message.Should().Contain("11 bytes").And.Contain("10 bytes").And.Contain("nothing was sent");
+        thrown.Which.IsPermanent.Should().BeTrue("no retry can make an oversized message fit");
         transport.Sent.Should().BeEmpty();
     }
 

@@ -115,6 +115,24 @@ public class RetryingPublisherTests
     }
 
     [Fact]
+    public async Task PublishAsync_OversizedMessageFromRealPipeline_NotRetried()
+    {
+        // Arrange
+        var transport = new FakeTransportPublisher { MaxPayload = 4 };
+        var pipeline = new Transport.PublishPipeline<string>(transport, Utf8Codec.Instance);
+        var sut = new RetryingPublisher<string>(new PipelinePublisher(pipeline), 5, _ => TimeSpan.FromSeconds(1), _time);
+
+        // Act
+        var act = () => sut.PublishAsync("a", "too long", cancellationToken: TestContext.Current.CancellationToken).AsTask();
+
+        // Assert
+        var thrown = await act.Should().ThrowAsync<GofluxException>();
+        thrown.Which.IsPermanent.Should().BeTrue();
+        _time.HasPendingTimer.Should().BeFalse("a permanent failure must not wait for a retry");
+        transport.Sent.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task PublishAsync_EveryAttemptFails_GivesUpAfterMaxAttemptsWithTheLastError()
     {
         // Arrange

@@ -13,7 +13,7 @@ namespace Goflux.Codecs;
 public sealed class JsonCodec<T> : IMessageEncoder<T>, IMessageDecoder<T>
 {
     [ThreadStatic]
-    private static Utf8JsonWriter? _writer;
+    private static Utf8JsonWriter? _cachedWriter;
 
     private readonly JsonTypeInfo<T> _typeInfo;
 
@@ -45,10 +45,10 @@ public sealed class JsonCodec<T> : IMessageEncoder<T>, IMessageDecoder<T>
     {
         ArgumentNullException.ThrowIfNull(output);
 
-        // One writer per thread, reset onto each output (as NATS.Net's JSON serializer does). Taking it out of the slot
-        // while in use keeps a re-entrant encode on the same thread from sharing it.
-        var writer = _writer;
-        _writer = null;
+        // One writer per thread, reset onto each output (the same default writer options as a new one); taken out of the
+        // cache while in use, so a nested encode on the same thread gets its own.
+        var writer = _cachedWriter;
+        _cachedWriter = null;
         if (writer is null)
         {
             writer = new Utf8JsonWriter(output);
@@ -61,12 +61,11 @@ public sealed class JsonCodec<T> : IMessageEncoder<T>, IMessageDecoder<T>
         try
         {
             JsonSerializer.Serialize(writer, value, _typeInfo);
-            writer.Flush();
         }
         finally
         {
             writer.Reset();
-            _writer = writer;
+            _cachedWriter = writer;
         }
     }
 

@@ -238,7 +238,10 @@ public sealed class PublishPipeline<T>
             throw new GofluxException(
                 GofluxStage.Publish,
                 $"The message for '{subject}' is {total} bytes (payload {bodyBytes} plus headers), over the server's max payload of {max} bytes; nothing was sent.",
-                subject: subject);
+                subject: subject)
+            {
+                IsPermanent = true,
+            };
         }
     }
 }

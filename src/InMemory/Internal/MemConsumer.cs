@@ -123,11 +123,18 @@ internal sealed class MemConsumer
         {
             Seq = seq;
             ConsumerSeq = consumerSeq;
+            FirstConsumerSeq = consumerSeq;
         }
 
         public ulong Seq { get; }
 
         public ulong ConsumerSeq { get; set; }
+
+        /// <summary>
+        /// The consumer sequence of the first delivery. The server's pending record keeps it across redeliveries
+        /// (<c>trackPending</c> only refreshes the timestamp), and the ack floor arithmetic uses it (S-101).
+        /// </summary>
+        public ulong FirstConsumerSeq { get; }
 
         public ulong Deliveries { get; set; }
 

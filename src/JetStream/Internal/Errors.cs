@@ -31,7 +31,10 @@ internal static class Errors
             GofluxStage.Publish,
             $"The message for '{subject}' is over the server's max payload; nothing was sent: {ex.Message}",
             ex,
-            subject),
+            subject)
+        {
+            IsPermanent = true,
+        },
         _ => new GofluxException(GofluxStage.Transport, $"Publishing to '{subject}' failed: {ex.Message}", ex, subject),
     };
 

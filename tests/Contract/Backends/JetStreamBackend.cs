@@ -208,10 +208,7 @@ public sealed class JetStreamBackend : IBackend
         var h = new NatsHeaders();
         foreach (var (name, values) in headers)
         {
-            foreach (var v in values)
-            {
-                h.Add(name, v);
-            }
+            h.Add(name, new Microsoft.Extensions.Primitives.StringValues([.. values]));
         }
 
         return h;

@@ -1,0 +1,302 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using Goflux.JetStream;
+using Microsoft.Extensions.Time.Testing;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Goflux.InMemory.Benchmarks;
+
+/// <summary>
+/// One quick run, everything measured in the same process under the same load: the in-memory engine end to end
+/// (publish → <see cref="InMemorySubscriber{T}"/> handler → auto-ack, 128-byte JSON, telemetry on, no listener), a bare
+/// <see cref="Channel{T}"/> round trip, the JetStream adapter end to end when a server is available, 100,000 naks with
+/// delays spread over 10 minutes of virtual time, and the memory one retained message costs.
+/// </summary>
+internal static class QuickRunner
+{
+    private const int MaxOutstanding = 20_000;
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(0.5);
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(3);
+
+    public static async Task<int> RunAsync()
+    {
+        var total = Stopwatch.StartNew();
+        Console.WriteLine($"{Environment.ProcessorCount} cores; load average {LoadAverage()}; payload 128 bytes of JSON; window {Window.TotalSeconds:0} s after {Warmup.TotalSeconds:0.0} s warm-up");
+        Console.WriteLine();
+
+        var inMemory = await InMemoryEndToEndAsync();
+        Report("in-memory end to end", inMemory);
+        var channel = await ChannelRoundTripAsync();
+        Report("Channel<T> round trip", channel);
+        Result? jetStream = null;
+        if (LocalServer.Available)
+        {
+            jetStream = await JetStreamEndToEndAsync();
+            Report("JetStream adapter end to end", jetStream.Value);
+        }
+        else
+        {
+            Console.WriteLine("JetStream adapter end to end: skipped (no server: set NATS_URL or run scripts/provision-nats.sh)");
+        }
+
+        Console.WriteLine();
+        var (advanceTime, acked) = await VirtualTimeNaksAsync(100_000, TimeSpan.FromMinutes(10));
+        Console.WriteLine(Invariant($"100,000 naks spread over 10 min of virtual time: AdvanceAsync took {advanceTime.TotalSeconds:0.00} s wall; {acked:N0} redeliveries acked"));
+        var perMessage = await RetainedMemoryAsync(1_000_000);
+        Console.WriteLine(Invariant($"1,000,000 retained 128-byte messages: {perMessage:N0} bytes of managed heap per message"));
+
+        Console.WriteLine();
+        var goals = new List<(string, bool)>
+        {
+            (Invariant($"in-memory >= 1,000,000 msgs/s: {inMemory.Rate:N0}"), inMemory.Rate >= 1_000_000),
+            (Invariant($"in-memory <= 600 B allocated/message: {inMemory.BytesPerMessage:N0}"), inMemory.BytesPerMessage <= 600),
+        };
+        if (jetStream is { } js)
+        {
+            goals.Add((Invariant($"in-memory >= 10x the JetStream adapter: {inMemory.Rate / js.Rate:0.0}x"), inMemory.Rate >= 10 * js.Rate));
+        }
+
+        Console.WriteLine(Invariant($"in-memory / Channel<T>: {inMemory.Rate / channel.Rate:0.000}"));
+        foreach (var (text, met) in goals)
+        {
+            Console.WriteLine($"goal {text} -> {(met ? "met" : "MISSED")}");
+        }
+
+        Console.WriteLine(Invariant($"total {total.Elapsed.TotalSeconds:0.0} s; load average {LoadAverage()}"));
+        return 0;
+    }
+
+    private static void Report(string name, Result r) =>
+        Console.WriteLine(Invariant($"{name,-30} {r.Rate,12:N0} msgs/s  {r.BytesPerMessage,8:N0} B allocated/message  ({r.Count:N0} messages)"));
+
+    private static async Task<Result> InMemoryEndToEndAsync()
+    {
+        await using var engine = new InMemoryJetStream(new InMemoryJetStreamOptions { RecordEvents = false });
+        await engine.CreateOrUpdateStreamAsync(new StreamConfig("BENCH", ["bench.>"]) { Storage = StreamConfigStorage.Memory, MaxMsgs = 100_000 });
+        var consumer = await engine.CreateOrUpdateConsumerAsync("BENCH", new ConsumerConfig("bench") { AckPolicy = ConsumerConfigAckPolicy.Explicit });
+        await using var publisher = new InMemoryPublisher<Event>(engine, BenchJsonContext.Codec);
+        await using var subscriber = new InMemorySubscriber<Event>(consumer, BenchJsonContext.Codec);
+        var sample = Event.Sample;
+        return await MeasureAsync(
+            workers: 1,
+            publish: () => publisher.PublishAsync("bench.events", sample).AsTask(),
+            subscribe: (count, ct) => subscriber.SubscribeAsync(
+                "bench.events",
+                (message, _) =>
+                {
+                    if (message.Payload is null)
+                    {
+                        throw new InvalidOperationException("no payload");
+                    }
+
+                    count();
+                    return ValueTask.CompletedTask;
+                },
+                ct));
+    }
+
+    private static async Task<Result> ChannelRoundTripAsync()
+    {
+        var channel = Channel.CreateUnbounded<Event>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var sample = Event.Sample;
+        return await MeasureAsync(
+            workers: 1,
+            publish: () =>
+            {
+                channel.Writer.TryWrite(sample);
+                return Task.CompletedTask;
+            },
+            subscribe: async (count, ct) =>
+            {
+                try
+                {
+                    while (await channel.Reader.WaitToReadAsync(ct))
+                    {
+                        while (channel.Reader.TryRead(out var e))
+                        {
+                            _ = e ?? throw new InvalidOperationException("no payload");
+                            count();
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            });
+    }
+
+    private static async Task<Result> JetStreamEndToEndAsync()
+    {
+        await using var server = await LocalServer.StartAsync();
+        await using var connection = new NatsConnection(new NatsOpts { Url = server.Url, Name = "goflux-inmemory-bench" });
+        await connection.ConnectAsync();
+        var js = new NatsJSContext(connection);
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var stream = "BENCHE2E" + id;
+        var subject = $"bench.{id}.events";
+        await JetStreamSetup.EnsureStreamAsync(js, new StreamConfig(stream, [subject]) { Storage = StreamConfigStorage.Memory, MaxMsgs = 100_000 });
+        var consumer = await JetStreamSetup.CreateOrUpdateConsumerAsync(js, stream, new ConsumerConfig("bench") { AckPolicy = ConsumerConfigAckPolicy.Explicit });
+        await using var publisher = new JetStreamPublisher<Event>(js, BenchJsonContext.Codec);
+        await using var subscriber = new JetStreamSubscriber<Event>(consumer, BenchJsonContext.Codec);
+        var sample = Event.Sample;
+        try
+        {
+            return await MeasureAsync(
+                workers: 256,
+                publish: () => publisher.PublishAsync(subject, sample).AsTask(),
+                subscribe: (count, ct) => subscriber.SubscribeAsync(
+                    subject,
+                    (message, _) =>
+                    {
+                        if (message.Payload is null)
+                        {
+                            throw new InvalidOperationException("no payload");
+                        }
+
+                        count();
+                        return ValueTask.CompletedTask;
+                    },
+                    ct));
+        }
+        finally
+        {
+            await js.DeleteStreamAsync(stream);
+        }
+    }
+
+    /// <summary>
+    /// Publishes from <paramref name="workers"/> loops (never more than <see cref="MaxOutstanding"/> ahead of the
+    /// handler) while one subscription counts; after the warm-up, counts handled messages and allocated bytes over the
+    /// window.
+    /// </summary>
+    private static async Task<Result> MeasureAsync(int workers, Func<Task> publish, Func<Action, CancellationToken, Task> subscribe)
+    {
+        long published = 0;
+        long handled = 0;
+        using var stop = new CancellationTokenSource();
+        var subscription = Task.Run(() => subscribe(() => Interlocked.Increment(ref handled), stop.Token));
+        var publishers = new Task[workers];
+        for (var w = 0; w < workers; w++)
+        {
+            publishers[w] = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    if (Volatile.Read(ref published) - Volatile.Read(ref handled) >= MaxOutstanding)
+                    {
+                        await Task.Yield();
+                        continue;
+                    }
+
+                    Interlocked.Increment(ref published);
+                    await publish();
+                }
+            });
+        }
+
+        await Task.Delay(Warmup);
+        var startCount = Volatile.Read(ref handled);
+        var startBytes = GC.GetTotalAllocatedBytes(precise: false);
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(Window);
+        var count = Volatile.Read(ref handled) - startCount;
+        var bytes = GC.GetTotalAllocatedBytes(precise: false) - startBytes;
+        var elapsed = clock.Elapsed;
+        await stop.CancelAsync();
+        await Task.WhenAll(publishers);
+        await subscription;
+        return new Result(count / elapsed.TotalSeconds, count == 0 ? 0 : (double)bytes / count, count);
+    }
+
+    private static async Task<(TimeSpan Elapsed, int Acked)> VirtualTimeNaksAsync(int count, TimeSpan spread)
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var engine = new InMemoryJetStream(new InMemoryJetStreamOptions { TimeProvider = clock, RecordEvents = false });
+        await engine.CreateOrUpdateStreamAsync(new StreamConfig("NAKS", ["naks.>"]) { Storage = StreamConfigStorage.Memory });
+        var consumer = await engine.CreateOrUpdateConsumerAsync("NAKS", new ConsumerConfig("naks")
+        {
+            AckPolicy = ConsumerConfigAckPolicy.Explicit,
+            AckWait = TimeSpan.FromMinutes(30),
+            MaxAckPending = -1,
+        });
+        await using var publisher = new InMemoryPublisher<Event>(engine, BenchJsonContext.Codec);
+        await using var subscriber = new InMemorySubscriber<Event>(consumer, BenchJsonContext.Codec, SubscriberOptions.Default with { ManualAck = true });
+        var acked = 0;
+        using var stop = new CancellationTokenSource();
+        var subscription = subscriber.SubscribeAsync(
+            "naks.events",
+            async (message, ct) =>
+            {
+                var delivery = message.Delivery!.Value;
+                if (delivery.NumDelivered == 1)
+                {
+                    // Spread the delays evenly over the window, one distinct deadline per message.
+                    var delay = spread * ((double)delivery.StreamSequence / count);
+                    await message.NakAsync(delay, ct);
+                }
+                else
+                {
+                    await message.AckAsync(ct);
+                    Interlocked.Increment(ref acked);
+                }
+            },
+            stop.Token);
+
+        var sample = Event.Sample;
+        for (var i = 0; i < count; i++)
+        {
+            await publisher.PublishAsync("naks.events", sample);
+        }
+
+        await engine.WaitForIdleAsync();
+        var wall = Stopwatch.StartNew();
+        await engine.AdvanceAsync(spread + TimeSpan.FromSeconds(1));
+        var elapsed = wall.Elapsed;
+        await stop.CancelAsync();
+        await subscription;
+        return (elapsed, Volatile.Read(ref acked));
+    }
+
+    private static async Task<double> RetainedMemoryAsync(int count)
+    {
+        var engine = new InMemoryJetStream(new InMemoryJetStreamOptions { RecordEvents = false });
+        await engine.CreateOrUpdateStreamAsync(new StreamConfig("RETAIN", ["retain.>"]) { Storage = StreamConfigStorage.Memory });
+        var publisher = new InMemoryPublisher<Event>(engine, BenchJsonContext.Codec);
+        var sample = Event.Sample;
+        await publisher.PublishAsync("retain.events", sample); // the stream's first message: allocations that are not per message
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        for (var i = 1; i < count; i++)
+        {
+            await publisher.PublishAsync("retain.events", sample);
+        }
+
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var info = await engine.GetStreamInfoAsync("RETAIN");
+        if (info.State.Messages != count)
+        {
+            throw new InvalidOperationException($"expected {count} messages, found {info.State.Messages}");
+        }
+
+        GC.KeepAlive(engine);
+        return (double)(after - before) / (count - 1);
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private readonly record struct Result(double Rate, double BytesPerMessage, long Count);
+}

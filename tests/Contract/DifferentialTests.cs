@@ -1,0 +1,336 @@
+using System.Globalization;
+using System.Text;
+using Goflux.Contract.Tests.Backends;
+using Goflux.InMemory;
+using Goflux.Tests.Support;
+using NATS.Client.JetStream.Models;
+using Xunit;
+
+namespace Goflux.Contract.Tests;
+
+/// <summary>
+/// Differential testing: seeded random programs over one stream and one pull consumer run step by step on the in-memory
+/// engine and on a real nats-server, and every observable result must agree: each publish's PubAck (or error code), each
+/// no-wait fetch's deliveries with their metadata, the consumer's counters after every fetch and acknowledgement, and at
+/// the end the stream state and the advisories.
+/// </summary>
+/// <remarks>
+/// <c>GOFLUX_FUZZ_PROGRAMS</c> sets how many programs run (default 200, seeds 1..N); <c>GOFLUX_FUZZ_SEED</c> runs one seed
+/// only, to reproduce a reported divergence. Most programs never let time pass, so they take milliseconds on the server;
+/// about one in twelve lets 1.2 s pass once or twice (ack wait, nak delay and backoff expiry), and those run concurrently.
+/// </remarks>
+public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
+{
+    private const string ProgramsVariable = "GOFLUX_FUZZ_PROGRAMS";
+    private const string SeedVariable = "GOFLUX_FUZZ_SEED";
+    private const int MaxReportedFailures = 10;
+    private JetStreamBackend? _real;
+
+    private JetStreamBackend Real => _real ?? throw new InvalidOperationException("The server backend is not started.");
+
+    public async ValueTask InitializeAsync() => _real = await JetStreamBackend.StartAsync(server);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_real is not null)
+        {
+            await _real.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task RandomPrograms_InMemoryEngineAgreesWithTheServer()
+    {
+        var seeds = Seeds();
+        var failures = new List<string>();
+        var ran = 0;
+        await Parallel.ForEachAsync(
+            seeds,
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = TestContext.Current.CancellationToken },
+            async (seed, _) =>
+            {
+                string? failure;
+                try
+                {
+                    failure = await RunAsync(seed);
+                }
+                catch (Exception ex)
+                {
+                    failure = $"seed {seed}: the program threw {ex}";
+                }
+
+                Interlocked.Increment(ref ran);
+                if (failure is not null)
+                {
+                    lock (failures)
+                    {
+                        failures.Add(failure);
+                    }
+                }
+            });
+
+        if (failures.Count > 0)
+        {
+            var report = new StringBuilder()
+                .Append(CultureInfo.InvariantCulture, $"{failures.Count} of {ran} programs diverged (server is the oracle). ")
+                .Append(CultureInfo.InvariantCulture, $"Reproduce one with {SeedVariable}=<seed>.")
+                .AppendLine();
+            foreach (var f in failures.OrderBy(f => f, StringComparer.Ordinal).Take(MaxReportedFailures))
+            {
+                report.AppendLine().AppendLine(f);
+            }
+
+            Assert.Fail(report.ToString());
+        }
+
+        Assert.Equal(seeds.Count, ran);
+        TestContext.Current.SendDiagnosticMessage($"{ran} differential programs agreed.");
+    }
+
+    private static List<int> Seeds()
+    {
+        var seed = Environment.GetEnvironmentVariable(SeedVariable);
+        if (!string.IsNullOrWhiteSpace(seed))
+        {
+            return [int.Parse(seed, CultureInfo.InvariantCulture)];
+        }
+
+        var programs = Environment.GetEnvironmentVariable(ProgramsVariable);
+        var count = string.IsNullOrWhiteSpace(programs) ? 200 : int.Parse(programs, CultureInfo.InvariantCulture);
+        return [.. Enumerable.Range(1, count)];
+    }
+
+    /// <summary>Runs one program on both backends in lock step; returns null when they agree, else a report.</summary>
+    private async Task<string?> RunAsync(int seed)
+    {
+        var rng = new Random(seed);
+        await using var mem = new InMemoryBackend();
+        var real = Real;
+        var id = Guid.NewGuid().ToString("N")[..10];
+        var stream = $"DIFF_{id}";
+        var prefix = $"diff.{id}";
+        string[] subjects = [prefix + ".a", prefix + ".b", prefix + ".c"];
+        var withTime = rng.Next(12) == 0;
+        var timeSteps = withTime ? 1 + rng.Next(2) : 0;
+        var backoff = rng.Next(4) == 0;
+        var steps = 5 + rng.Next(21);
+
+        var consumer = new ConsumerConfig("c")
+        {
+            AckPolicy = ConsumerConfigAckPolicy.Explicit,
+            AckWait = TimeSpan.FromSeconds(1),
+            MaxDeliver = 3,
+        };
+        if (backoff)
+        {
+            consumer.Backoff = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+        }
+
+        var log = new List<string>
+        {
+            $"program: {steps} steps, {timeSteps} time steps, backoff {(backoff ? "[1s, 2s]" : "none")}",
+        };
+
+        try
+        {
+            foreach (var b in new IBackend[] { mem, real })
+            {
+                await b.CreateStreamAsync(new StreamConfig(stream, [prefix + ".>"]) { Storage = StreamConfigStorage.Memory });
+                await b.CreateOrUpdateConsumerAsync(stream, consumer);
+            }
+
+            // Every delivery so far (identical on both sides up to the current step), and which are the latest of their message.
+            var memDeliveries = new List<BackendMessage>();
+            var realDeliveries = new List<BackendMessage>();
+            var live = new List<int>();
+            var timeLeft = timeSteps;
+
+            for (var step = 1; step <= steps; step++)
+            {
+                var roll = rng.Next(100);
+                if (timeLeft > 0 && rng.Next(steps - step + 1) < timeLeft)
+                {
+                    timeLeft--;
+                    await Task.WhenAll(mem.LetTimePassAsync(TimeSpan.FromSeconds(1.2)), real.LetTimePassAsync(TimeSpan.FromSeconds(1.2)));
+                    log.Add($"{step}: let 1.2 s pass");
+                    continue;
+                }
+
+                string op, a, b;
+                if (roll < 35 || (memDeliveries.Count == 0 && roll >= 60))
+                {
+                    var subject = subjects[rng.Next(subjects.Length)];
+                    var payload = Encoding.UTF8.GetBytes($"p{step}");
+                    MessageHeaders? headers = null;
+                    if (rng.Next(4) == 0)
+                    {
+                        headers = new MessageHeaders().Add("Nats-Msg-Id", "id" + rng.Next(3));
+                    }
+
+                    op = $"publish {subject[(prefix.Length + 1)..]} p{step}{(headers is null ? string.Empty : " msg-id " + headers["Nats-Msg-Id"])}";
+                    a = await PublishAsync(mem, subject, payload, headers);
+                    b = await PublishAsync(real, subject, payload, headers);
+                }
+                else if (roll < 60)
+                {
+                    var batch = 1 + rng.Next(5);
+                    op = $"fetch no-wait batch {batch}";
+                    var got = await mem.FetchAsync(stream, "c", batch);
+                    var gotReal = await real.FetchAsync(stream, "c", batch);
+                    a = Describe(got, prefix);
+                    b = Describe(gotReal, prefix);
+                    if (a == b)
+                    {
+                        foreach (var m in got)
+                        {
+                            live.RemoveAll(i => memDeliveries[i].Metadata.StreamSequence == m.Metadata.StreamSequence);
+                            live.Add(memDeliveries.Count);
+                            memDeliveries.Add(m);
+                        }
+
+                        realDeliveries.AddRange(gotReal);
+                        var counters = Counters(await mem.GetConsumerInfoAsync(stream, "c"));
+                        a += " | " + counters;
+                        b += " | " + await ServerCountersAsync(real, stream, counters);
+                    }
+                }
+                else
+                {
+                    // Mostly the latest delivery of a message not settled yet; sometimes any earlier one (a stale ack).
+                    var index = live.Count > 0 && rng.Next(6) != 0 ? live[rng.Next(live.Count)] : rng.Next(memDeliveries.Count);
+                    var kind = rng.Next(100) switch
+                    {
+                        < 35 => "ack",
+                        < 55 => "nak",
+                        < 70 => "nak 1s",
+                        < 85 => "in-progress",
+                        _ => "term",
+                    };
+                    var md = memDeliveries[index].Metadata;
+                    op = $"{kind} delivery #{index + 1} (seq {md.StreamSequence}, cseq {md.ConsumerSequence})";
+                    a = await SettleAsync(memDeliveries[index], kind, step);
+                    b = await SettleAsync(realDeliveries[index], kind, step);
+                    if (kind is "ack" or "term")
+                    {
+                        live.Remove(index);
+                    }
+
+                    var counters = Counters(await mem.GetConsumerInfoAsync(stream, "c"));
+                    a += " | " + counters;
+                    b += " | " + await ServerCountersAsync(real, stream, counters);
+                }
+
+                log.Add($"{step}: {op} -> {a}");
+                if (a != b)
+                {
+                    return Diverged(seed, step, op, a, b, log);
+                }
+            }
+
+            var endMem = await FinalStateAsync(mem, stream);
+            var endReal = await FinalStateAsync(real, stream);
+            if (endMem != endReal)
+            {
+                return Diverged(seed, steps + 1, "final consumer and stream state", endMem, endReal, log);
+            }
+
+            var advMem = Describe(await mem.AdvisoriesAsync(stream));
+            var advReal = Describe(await real.AdvisoriesAsync(stream, atLeast: (await mem.AdvisoriesAsync(stream)).Count));
+            if (advMem != advReal)
+            {
+                return Diverged(seed, steps + 2, "advisories", advMem, advReal, log);
+            }
+
+            return null;
+        }
+        finally
+        {
+            try
+            {
+                await real.DeleteStreamAsync(stream);
+            }
+            catch (GofluxException)
+            {
+            }
+        }
+    }
+
+    private static string Diverged(int seed, int step, string op, string inMemory, string server, List<string> log)
+    {
+        var sb = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"seed {seed}: first divergence at step {step}: {op}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  in-memory: {inMemory}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  server:    {server}")
+            .AppendLine("  steps so far (in-memory results):");
+        foreach (var line in log)
+        {
+            sb.Append("    ").AppendLine(line);
+        }
+
+        return sb.ToString();
+    }
+
+    private static async Task<string> PublishAsync(IBackend b, string subject, byte[] payload, MessageHeaders? headers)
+    {
+        try
+        {
+            var r = await b.PublishAsync(subject, payload, headers);
+            return $"seq {r.Sequence}{(r.Duplicate ? " duplicate" : string.Empty)}";
+        }
+        catch (GofluxException ex)
+        {
+            return $"error {ex.ErrorCode}";
+        }
+    }
+
+    private static async Task<string> SettleAsync(BackendMessage m, string kind, int step)
+    {
+        try
+        {
+            await (kind switch
+            {
+                "ack" => m.AckAsync(),
+                "nak" => m.NakAsync(),
+                "nak 1s" => m.NakAsync(TimeSpan.FromSeconds(1)),
+                "in-progress" => m.InProgressAsync(),
+                _ => m.TermAsync($"step {step}"),
+            });
+            return "ok";
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return "error " + ex.GetType().Name;
+        }
+    }
+
+    private static string Describe(IReadOnlyList<BackendMessage> got, string prefix)
+        => got.Count == 0
+            ? "none"
+            : string.Join("; ", got.Select(m =>
+                $"{m.Subject[(prefix.Length + 1)..]} {Encoding.UTF8.GetString(m.Data)} s{m.Metadata.StreamSequence} c{m.Metadata.ConsumerSequence} n{m.Metadata.NumDelivered} p{m.Metadata.NumPending}"));
+
+    private static string Describe(IReadOnlyList<JetStreamAdvisory> advisories)
+        => advisories.Count == 0
+            ? "none"
+            : string.Join("; ", advisories
+                .Select(a => $"{a.Type[(a.Type.LastIndexOf('.') + 1)..]} s{a.StreamSequence} c{a.ConsumerSequence?.ToString(CultureInfo.InvariantCulture) ?? "-"} n{a.Deliveries} {a.Reason ?? "-"}")
+                .Order(StringComparer.Ordinal));
+
+    private static async Task<string> FinalStateAsync(IBackend b, string stream)
+    {
+        var c = await b.GetConsumerInfoAsync(stream, "c");
+        var s = (await b.GetStreamInfoAsync(stream)).State;
+        return $"{Counters(c)} waiting={c.NumWaiting} | stream msgs={s.Messages} first={s.FirstSeq} last={s.LastSeq}";
+    }
+
+    /// <summary>
+    /// The server's counters, read again for a moment while they differ from the engine's: a publish is acknowledged by
+    /// the stream before the consumer has counted it in <c>num_pending</c>, so a read right after can lag by one.
+    /// </summary>
+    private static async Task<string> ServerCountersAsync(JetStreamBackend real, string stream, string expected)
+        => Counters(await real.EventuallyAsync(() => real.GetConsumerInfoAsync(stream, "c"), i => Counters(i) == expected, TimeSpan.FromMilliseconds(300)));
+
+    private static string Counters(ConsumerInfo i) =>
+        $"delivered={i.Delivered?.ConsumerSeq}/{i.Delivered?.StreamSeq} ack_floor={i.AckFloor?.ConsumerSeq}/{i.AckFloor?.StreamSeq} " +
+        $"ack_pending={i.NumAckPending} pending={i.NumPending} redelivered={i.NumRedelivered}";
+}
