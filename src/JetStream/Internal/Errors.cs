@@ -10,6 +10,9 @@ internal static class Errors
     /// <summary>JetStream <c>err_code</c> for "consumer not found".</summary>
     internal const int ConsumerNotFound = 10014;
 
+    /// <summary>JetStream <c>err_code</c> for "message size exceeds maximum allowed" (the stream's max_msg_size).</summary>
+    internal const int MessageTooLarge = 10054;
+
     /// <summary>JetStream <c>err_code</c> for "stream name already in use with a different configuration".</summary>
     internal const int StreamNameInUse = 10058;
 
@@ -43,7 +46,11 @@ internal static class Errors
         $"The server rejected the publish to '{subject}': {error.Description} (err_code {error.ErrCode}).",
         inner,
         subject,
-        error.ErrCode);
+        error.ErrCode)
+    {
+        // Over the stream's max message size: the same message can never be stored.
+        IsPermanent = error.ErrCode == MessageTooLarge,
+    };
 
     /// <summary>Maps a failure to reach or keep a consumer.</summary>
     internal static GofluxException Subscribe(string subscription, string stream, string consumer, Exception ex)

@@ -97,6 +97,7 @@ public sealed class JetStreamBadInputTests(NatsServerFixture server)
         thrown.Which.Stage.Should().Be(GofluxStage.Publish);
         thrown.Which.Subject.Should().Be(scope.Subject());
         thrown.Which.Message.Should().Contain($"max payload of {max} bytes").And.Contain("nothing was sent");
+        thrown.Which.IsPermanent.Should().BeTrue();
         scope.Connection.ConnectionState.Should().Be(NatsConnectionState.Open, "the server would close a connection that sent an oversized message");
         (await scope.MessageCountAsync(ct)).Should().Be(0);
     }

@@ -27,6 +27,7 @@ public sealed class JetStreamServerErrorTests(NatsServerFixture server)
         thrown.Which.Subject.Should().Be(subject);
         thrown.Which.Message.Should().Contain($"No stream captures subject '{subject}'");
         thrown.Which.InnerException.Should().BeOfType<NatsJSPublishNoResponseException>();
+        thrown.Which.IsPermanent.Should().BeFalse("a stream may be created for the subject later");
     }
 
     [Fact]
@@ -42,6 +43,7 @@ public sealed class JetStreamServerErrorTests(NatsServerFixture server)
         thrown.Which.Stage.Should().Be(GofluxStage.Publish);
         thrown.Which.ErrorCode.Should().Be(10054, "message size exceeds maximum allowed");
         thrown.Which.Message.Should().Contain("10054");
+        thrown.Which.IsPermanent.Should().BeTrue("the same message can never fit the stream");
         (await scope.MessageCountAsync(ct)).Should().Be(0);
     }
 
