@@ -122,7 +122,7 @@ public sealed partial class InMemoryJetStream
         var hdrBytes = MemStream.HeaderBytes(headers);
         if (s.Config.MaxMsgSize >= 0 && hdrBytes + data.LongLength > s.Config.MaxMsgSize)
         {
-            throw Errors.Publish(10054, "message size exceeds maximum allowed", subject);
+            throw new GofluxException(GofluxStage.Publish, "message size exceeds maximum allowed", null, subject, 10054) { IsPermanent = true };
         }
 
         if (hdrBytes > ushort.MaxValue)
