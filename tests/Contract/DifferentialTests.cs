@@ -228,7 +228,9 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
             }
 
             var endMem = await FinalStateAsync(mem, stream);
-            var endReal = await FinalStateAsync(real, stream);
+
+            // The server counts a just-acknowledged publish in num_pending asynchronously: read again for a moment.
+            var endReal = await real.EventuallyAsync(() => FinalStateAsync(real, stream), state => state == endMem, TimeSpan.FromSeconds(2));
             if (endMem != endReal)
             {
                 return Diverged(seed, steps + 1, "final consumer and stream state", endMem, endReal, log);
@@ -328,7 +330,7 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
     /// the stream before the consumer has counted it in <c>num_pending</c>, so a read right after can lag by one.
     /// </summary>
     private static async Task<string> ServerCountersAsync(JetStreamBackend real, string stream, string expected)
-        => Counters(await real.EventuallyAsync(() => real.GetConsumerInfoAsync(stream, "c"), i => Counters(i) == expected, TimeSpan.FromMilliseconds(300)));
+        => Counters(await real.EventuallyAsync(() => real.GetConsumerInfoAsync(stream, "c"), i => Counters(i) == expected, TimeSpan.FromSeconds(1)));
 
     private static string Counters(ConsumerInfo i) =>
         $"delivered={i.Delivered?.ConsumerSeq}/{i.Delivered?.StreamSeq} ack_floor={i.AckFloor?.ConsumerSeq}/{i.AckFloor?.StreamSeq} " +
