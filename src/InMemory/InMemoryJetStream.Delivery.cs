@@ -510,6 +510,11 @@ public sealed partial class InMemoryJetStream
                 }
             }
 
+            if (c.Pending.Count == 0)
+            {
+                FloorToDelivered(c); // as the server's pending check does when nothing is pending
+            }
+
             // Re-arm for the earliest live deadline.
             while (c.Deadlines.TryPeek(out var item, out var prio))
             {
@@ -532,7 +537,9 @@ public sealed partial class InMemoryJetStream
     private void Exhaust(MemConsumer c, MemConsumer.PendingEntry p, MemMessage m)
     {
         ForgetPending(c, p, keepRedelivered: true);
-        MoveFloor(c, p); // 2.10.27 moves the ack floor past an exhausted message (S-97)
+
+        // S-97 on 2.10.27: exhaustion itself leaves the ack floor alone; the consumer's timer check moves the floor to
+        // "everything delivered" once nothing is pending (see OnConsumerTimer).
         c.Redelivered.Add(p.Seq); // counted as redelivered even with max_deliver 1, where it was never re-sent (S-98)
         var name = c.Stream.Config.Name!;
         Record(new(InMemoryEventKind.MaxDeliveriesReached, Now, name, c.Name, m.Subject, p.Seq, p.ConsumerSeq, p.Deliveries));

@@ -17,7 +17,9 @@ namespace Goflux.Contract.Tests;
 /// <remarks>
 /// <c>GOFLUX_FUZZ_PROGRAMS</c> sets how many programs run (default 200, seeds 1..N); <c>GOFLUX_FUZZ_SEED</c> runs one seed
 /// only, to reproduce a reported divergence. Most programs never let time pass, so they take milliseconds on the server;
-/// about one in twelve lets 1.2 s pass once or twice (ack wait, nak delay and backoff expiry), and those run concurrently.
+/// about one in twelve lets 3.5 s pass once or twice (ack wait, nak delay and backoff expiry), and those run concurrently.
+/// Deadlines (ack wait 3 s, nak delay 2 s, backoff 3 s/5 s) are far longer than a program's steps take on a loaded
+/// machine, so the real server's clock never expires something the fake clock has not reached.
 /// </remarks>
 public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
 {
@@ -118,17 +120,17 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
         var consumer = new ConsumerConfig("c")
         {
             AckPolicy = ConsumerConfigAckPolicy.Explicit,
-            AckWait = TimeSpan.FromSeconds(1),
+            AckWait = TimeSpan.FromSeconds(3),
             MaxDeliver = 3,
         };
         if (backoff)
         {
-            consumer.Backoff = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+            consumer.Backoff = [TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5)];
         }
 
         var log = new List<string>
         {
-            $"program: {steps} steps, {timeSteps} time steps, backoff {(backoff ? "[1s, 2s]" : "none")}",
+            $"program: {steps} steps, {timeSteps} time steps, backoff {(backoff ? "[3s, 5s]" : "none")}",
         };
 
         try
@@ -151,8 +153,8 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
                 if (timeLeft > 0 && rng.Next(steps - step + 1) < timeLeft)
                 {
                     timeLeft--;
-                    await Task.WhenAll(mem.LetTimePassAsync(TimeSpan.FromSeconds(1.2)), real.LetTimePassAsync(TimeSpan.FromSeconds(1.2)));
-                    log.Add($"{step}: let 1.2 s pass");
+                    await Task.WhenAll(mem.LetTimePassAsync(TimeSpan.FromSeconds(3.5)), real.LetTimePassAsync(TimeSpan.FromSeconds(3.5)));
+                    log.Add($"{step}: let 3.5 s pass");
                     continue;
                 }
 
@@ -202,7 +204,7 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
                     {
                         < 35 => "ack",
                         < 55 => "nak",
-                        < 70 => "nak 1s",
+                        < 70 => "nak 2s",
                         < 85 => "in-progress",
                         _ => "term",
                     };
@@ -293,7 +295,7 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
             {
                 "ack" => m.AckAsync(),
                 "nak" => m.NakAsync(),
-                "nak 1s" => m.NakAsync(TimeSpan.FromSeconds(1)),
+                "nak 2s" => m.NakAsync(TimeSpan.FromSeconds(2)),
                 "in-progress" => m.InProgressAsync(),
                 _ => m.TermAsync($"step {step}"),
             });
