@@ -515,16 +515,24 @@ public sealed partial class InMemoryJetStream
                 FloorToDelivered(c); // as the server's pending check does when nothing is pending
             }
 
-            // Re-arm for the earliest live deadline.
+            // Re-arm for the earliest live deadline. Like the server's pending timer, keep checking while anything is
+            // pending (queued redeliveries included), so the floor catches up once they are gone.
+            var armed = false;
             while (c.Deadlines.TryPeek(out var item, out var prio))
             {
                 if (c.Pending.TryGetValue(item.Seq, out var p) && p.Version == item.Version && !p.Queued)
                 {
                     ArmTimer(c, prio.Due);
+                    armed = true;
                     break;
                 }
 
                 c.Deadlines.Dequeue();
+            }
+
+            if (!armed && c.Pending.Count > 0)
+            {
+                ArmTimer(c, now + c.WaitFor(1));
             }
 
             Dispatch(c);
