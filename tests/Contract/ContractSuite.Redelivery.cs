@@ -89,7 +89,8 @@ public abstract partial class ContractSuite
         await B.LetTimePassAsync(TimeSpan.FromMilliseconds(1200));
         (await B.FetchAsync(stream, "c", 1, OneSecond)).Should().BeEmpty();
         var info = await B.EventuallyAsync(() => B.GetConsumerInfoAsync(stream, "c"), i => i.NumAckPending == 0);
-        // 2.10.27 moves the ack floor past the exhausted message (correction to S-97, which says only 2.12+).
+        // 2.10.27: with nothing else pending, the consumer's pending check moves the floor to everything delivered, past
+        // the exhausted message (correction to S-97, which says only 2.12+); exhaustion alone does not move it.
         Counters(info).Should().Be("delivered=2/1 ack_floor=2/1 ack_pending=0 pending=0 redelivered=1");
 
         var advisories = await B.AdvisoriesAsync(stream, 1);
