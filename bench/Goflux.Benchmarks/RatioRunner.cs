@@ -1,3 +1,4 @@
+using Goflux.Benchmarks.Shared;
 using System.Diagnostics;
 using System.Globalization;
 using Goflux.JetStream;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Goflux.InMemory.Benchmarks;
+namespace Goflux.Benchmarks.Shared;
 
 /// <summary>
 /// The server to measure against: <c>NATS_URL</c> when set, otherwise the provisioned
