@@ -48,7 +48,8 @@ public sealed partial class InMemoryJetStream
         {
             ThrowIfDisposed();
             ApplyPublishFaults(subject);
-            var payload = data.LongLength + MemStream.HeaderBytes(headers);
+            var headerBytes = MemStream.HeaderBytes(headers);
+            var payload = data.LongLength + headerBytes;
             if (_options.MaxPayload > 0 && payload > _options.MaxPayload)
             {
                 throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {_options.MaxPayload}"), subject: subject) { IsPermanent = true };
@@ -60,7 +61,7 @@ public sealed partial class InMemoryJetStream
 
             try
             {
-                return Store(s, subject, data, headers, now);
+                return Store(s, subject, data, headers, headerBytes, now);
             }
             catch (GofluxException ex)
             {
@@ -70,7 +71,7 @@ public sealed partial class InMemoryJetStream
         }
     }
 
-    private PublishResult Store(MemStream s, string subject, byte[] data, MessageHeaders? headers, DateTimeOffset now)
+    private PublishResult Store(MemStream s, string subject, byte[] data, MessageHeaders? headers, int hdrBytes, DateTimeOffset now)
     {
         var name = s.Config.Name!;
         if (s.Config.Sealed)
@@ -119,7 +120,6 @@ public sealed partial class InMemoryJetStream
             throw Errors.Publish(10111, "rollup not permitted", subject);
         }
 
-        var hdrBytes = MemStream.HeaderBytes(headers);
         if (s.Config.MaxMsgSize >= 0 && hdrBytes + data.LongLength > s.Config.MaxMsgSize)
         {
             throw new GofluxException(GofluxStage.Publish, "message size exceeds maximum allowed", null, subject, 10054) { IsPermanent = true };
@@ -163,7 +163,7 @@ public sealed partial class InMemoryJetStream
             return new PublishResult(s.Config.Name, s.LastSeq, false);
         }
 
-        var m = s.Store(subject, data, headers, now, msgId);
+        var m = s.Store(subject, data, headers, hdrBytes, now, msgId);
         if (!string.IsNullOrEmpty(msgId))
         {
             s.RememberMsgId(msgId, m.Sequence, now);

@@ -172,10 +172,10 @@ internal sealed class MemStream
         EnsureSlot(LastSeq);
     }
 
-    public MemMessage Store(string subject, byte[] data, MessageHeaders? headers, DateTimeOffset now, string? msgId)
+    public MemMessage Store(string subject, byte[] data, MessageHeaders? headers, int headerBytes, DateTimeOffset now, string? msgId)
     {
         var seq = ++LastSeq;
-        var size = MessageSize(subject, data.Length, headers);
+        var size = MessageSize(subject, data.Length, headerBytes);
         var m = new MemMessage(seq, subject, data, headers, now, msgId, size);
         EnsureSlot(seq);
         _slots[(int)(seq - _slotBase)] = m;
@@ -251,9 +251,8 @@ internal sealed class MemStream
         _dedupeOrder.Enqueue((msgId, now + window));
     }
 
-    public long MessageSize(string subject, int payload, MessageHeaders? headers)
+    public long MessageSize(string subject, int payload, int hdr)
     {
-        var hdr = HeaderBytes(headers);
         return Config.Storage == StreamConfigStorage.Memory
             ? subject.Length + hdr + payload + 16
             : hdr == 0 ? 30 + subject.Length + payload : 34 + subject.Length + hdr + payload;
