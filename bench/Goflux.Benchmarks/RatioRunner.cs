@@ -1,6 +1,6 @@
-using Goflux.Benchmarks.Shared;
 using System.Diagnostics;
 using System.Globalization;
+using Goflux.Benchmarks.Shared;
 using Goflux.JetStream;
 using NATS.Client.Core;
 using NATS.Client.JetStream;

@@ -1,7 +1,7 @@
-using Goflux.Benchmarks.Shared;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
+using Goflux.Benchmarks.Shared;
 using Goflux.JetStream;
 using Microsoft.Extensions.Time.Testing;
 using NATS.Client.Core;
