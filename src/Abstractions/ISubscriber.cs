@@ -7,6 +7,12 @@ namespace Goflux;
 public interface ISubscriber<T> : IAsyncDisposable
 {
     /// <summary>
+    /// Gets the state of this subscriber's subscription: starting, listening (its pull request is registered),
+    /// interrupted, stopped or faulted. A host waits for <see cref="SubscriptionState.Listening"/>; a health check reads it.
+    /// </summary>
+    SubscriptionStatus Status { get; }
+
+    /// <summary>
     /// Runs <paramref name="handler"/> for each delivered message until <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
     /// <param name="subject">The subject the subscription is about. JetStream consumers decide what is delivered by their

@@ -45,6 +45,9 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
     }
 
     /// <inheritdoc />
+    public SubscriptionStatus Status { get; } = new();
+
+    /// <inheritdoc />
     public async Task SubscribeAsync(string subject, MessageHandler<T> handler, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -78,9 +81,12 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
             }
         }
 
+        Status.Report(SubscriptionState.Starting);
+        Exception? ended = null;
         try
         {
             Pull(max);
+            Status.Report(SubscriptionState.Listening);
             while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (channel.Reader.TryRead(out var delivery))
@@ -111,14 +117,17 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         }
         catch (ChannelClosedException ex) when (ex.InnerException is GofluxException inner)
         {
+            ended = inner;
             throw new GofluxException(GofluxStage.Subscribe, $"Subscription to '{subject}' on consumer '{_consumer.Name}' ended: {inner.Message}", inner, subject, inner.ErrorCode);
         }
         catch (GofluxException ex) when (ex.Stage != GofluxStage.Subscribe)
         {
+            ended = ex;
             throw new GofluxException(GofluxStage.Subscribe, $"Subscription to '{subject}' on consumer '{_consumer.Name}' ended: {ex.Message}", ex, subject, ex.ErrorCode);
         }
         finally
         {
+            Status.Report(ended is null ? SubscriptionState.Stopped : SubscriptionState.Faulted, ended);
             List<PullRequest> toCancel;
             lock (open)
             {

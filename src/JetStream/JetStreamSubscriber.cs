@@ -70,6 +70,9 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
     public SubscriberOptions Options => _options;
 
     /// <inheritdoc />
+    public SubscriptionStatus Status { get; } = new();
+
+    /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="subject"/> or <paramref name="handler"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="subject"/> is not a valid subject.</exception>
     /// <exception cref="ObjectDisposedException">The subscriber was disposed.</exception>
@@ -90,6 +93,26 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
 
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        Status.Report(SubscriptionState.Starting);
+        try
+        {
+            await RunAsync(subject, handler, run, cancellationToken).ConfigureAwait(false);
+            Status.Report(SubscriptionState.Stopped);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Status.Report(SubscriptionState.Faulted, ex);
+            throw;
+        }
+        catch
+        {
+            Status.Report(SubscriptionState.Stopped);
+            throw;
+        }
+    }
+
+    private async Task RunAsync(string subject, MessageHandler<T> handler, CancellationTokenSource run, CancellationToken cancellationToken)
+    {
         var token = run.Token;
         var stream = _stream;
         var name = _name;
@@ -116,6 +139,7 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
         };
 
         Log.SubscriptionStarted(_logger, subject, name, stream);
+        Status.Report(SubscriptionState.Listening);
         Exception? failure = null;
         try
         {
