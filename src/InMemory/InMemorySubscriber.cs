@@ -125,6 +125,12 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
             ended = ex;
             throw new GofluxException(GofluxStage.Subscribe, $"Subscription to '{subject}' on consumer '{_consumer.Name}' ended: {ex.Message}", ex, subject, ex.ErrorCode);
         }
+        catch (GofluxException ex)
+        {
+            // A pull request ended by the engine (consumer or stream deleted): the subscription faulted with that error.
+            ended = ex;
+            throw;
+        }
         finally
         {
             Status.Report(ended is null ? SubscriptionState.Stopped : SubscriptionState.Faulted, ended);
