@@ -1,9 +1,11 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Goflux.Hosting.Internal;
 using Goflux.InMemory;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -57,7 +59,9 @@ public sealed class EngineHostTests
     public async Task UseInMemory_EngineRunsOnTheTimeProviderFromTheContainer()
     {
         await using var provider = new ServiceCollection().AddSingleton<TimeProvider>(_time).AddGoflux(g => g.UseInMemory()).BuildServiceProvider();
-        provider.GetRequiredService<InMemoryJetStream>().TimeProvider.Should().BeSameAs(_time);
+        var engine = provider.GetRequiredService<InMemoryJetStream>();
+        _time.Advance(TimeSpan.FromHours(5));
+        engine.TimeProvider.GetUtcNow().Should().Be(_time.GetUtcNow(), "the engine's clock is the container's FakeTimeProvider");
     }
 
     [Fact]
@@ -113,6 +117,24 @@ public sealed class EngineHostTests
 
         var stored = host.Services.GetRequiredService<InMemoryJetStream>().GetStoredMessages(n.StreamName).Should().ContainSingle().Which;
         System.Text.Encoding.UTF8.GetString(stored.Data.Span).Should().Contain("\"ID\":\"a\"");
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task Telemetry_MetersComeFromTheHostsMeterFactory()
+    {
+        var n = Names.New();
+        using var host = BuildHost(g => g.AddStream(n.Stream()).AddPublisher<Order>());
+        var factory = host.Services.GetRequiredService<IMeterFactory>();
+        using var sent = new MetricCollector<long>(factory, GofluxTelemetry.SourceName, GofluxTelemetry.Metrics.SentMessages);
+        using var otherHost = BuildHost(g => g.AddStream(n.Stream() with { Name = n.StreamName + "_OTHER", Subjects = [n.Subject + ".other"] }).AddPublisher<Order>());
+        using var otherSent = new MetricCollector<long>(otherHost.Services.GetRequiredService<IMeterFactory>(), GofluxTelemetry.SourceName, GofluxTelemetry.Metrics.SentMessages);
+        await host.StartAsync(Ct);
+
+        await host.Services.GetRequiredService<IPublisher<Order>>().PublishAsync(n.Subject, new Order("m", 1), cancellationToken: Ct);
+
+        sent.GetMeasurementSnapshot().Should().ContainSingle().Which.Value.Should().Be(1);
+        otherSent.GetMeasurementSnapshot().Should().BeEmpty("another host's meter factory sees nothing of this one");
         await host.StopAsync(Ct);
     }
 

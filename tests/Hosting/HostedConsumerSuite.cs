@@ -266,32 +266,51 @@ public abstract class HostedConsumerSuite
         await LetTimePassAsync(host, TimeSpan.Zero);
         await handled.Task.WaitAsync(Guard, Ct);
         await ConsumerInfoAsync(host, n.StreamName, n.ConsumerName, i => i.AckFloor.StreamSeq == 1);
-        host.Services.GetRequiredService<TracerProvider>().ForceFlush().Should().BeTrue();
-        host.Services.GetRequiredService<MeterProvider>().ForceFlush().Should().BeTrue();
-        var logs = host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
-        await host.StopAsync(Ct);
-
-        List<Activity> mine;
-        lock (activities)
+        // The consumer activity and its metrics are recorded just after the settlement the consumer info shows: flush
+        // until they are in (at once on the engine, whose idle includes them).
+        var tracer = host.Services.GetRequiredService<TracerProvider>();
+        var meter = host.Services.GetRequiredService<MeterProvider>();
+        List<Activity> Mine()
         {
-            mine = activities.Where(a => Equals(a.GetTagItem(GofluxTelemetry.Attributes.DestinationName), n.Subject)).ToList();
+            lock (activities)
+            {
+                return activities.Where(a => Equals(a.GetTagItem(GofluxTelemetry.Attributes.DestinationName), n.Subject)).ToList();
+            }
         }
-
-        var send = mine.Should().ContainSingle(a => a.Kind == ActivityKind.Producer).Which;
-        var processed = mine.Where(a => a.Kind == ActivityKind.Consumer).ToList();
-        processed.Should().HaveCount(2, "the failed delivery and the redelivery");
-        processed.Should().OnlyContain(a => a.Links.Any(l => l.Context.TraceId == send.TraceId) && a.ParentSpanId == default);
 
         // Cumulative sums: the last export of each instrument has the totals.
         double Sum(string instrument) => metrics.Where(m => m.Name == instrument).TakeLast(1).SelectMany(Points)
             .Where(p => Tags(p).Any(t => t.Key == GofluxTelemetry.Attributes.DestinationName && Equals(t.Value, n.Subject)))
             .Sum(p => (double)p.GetSumLong());
+
+        var deadline = TimeProvider.System.GetTimestamp();
+        do
+        {
+            tracer.ForceFlush().Should().BeTrue();
+            meter.ForceFlush().Should().BeTrue();
+        }
+        while ((Mine().Count < 3 || Sum(GofluxTelemetry.Metrics.ConsumedMessages) < 2) && TimeProvider.System.GetElapsedTime(deadline) < Guard && await Pause());
+
+        var logs = host.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
+        await host.StopAsync(Ct);
+
+        var mine = Mine();
+        var send = mine.Should().ContainSingle(a => a.Kind == ActivityKind.Producer).Which;
+        var processed = mine.Where(a => a.Kind == ActivityKind.Consumer).ToList();
+        processed.Should().HaveCount(2, "the failed delivery and the redelivery");
+        processed.Should().OnlyContain(a => a.Links.Any(l => l.Context.TraceId == send.TraceId) && a.ParentSpanId == default);
         Sum(GofluxTelemetry.Metrics.SentMessages).Should().Be(1);
         Sum(GofluxTelemetry.Metrics.ConsumedMessages).Should().Be(2);
 
         logs.Should().Contain(r => r.Id.Id == 503 && r.Message.Contains(n.ConsumerName, StringComparison.Ordinal), "the host says when a consumer listens");
         logs.Should().Contain(r => r.Exception != null && r.Exception.Message == "handler failed once", "the handler's failure is logged");
         logs.Should().NotContain(r => r.Message.Contains(secret, StringComparison.Ordinal) || (r.Exception != null && r.Exception.ToString().Contains(secret, StringComparison.Ordinal)), "payloads are never logged");
+    }
+
+    private static async Task<bool> Pause()
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(20), TestContext.Current.CancellationToken);
+        return true;
     }
 
     private static IEnumerable<MetricPoint> Points(MetricSnapshot metric) => metric.MetricPoints;

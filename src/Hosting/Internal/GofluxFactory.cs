@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,6 +15,9 @@ internal sealed class GofluxFactory(IServiceProvider services, IGofluxBackend ba
 
     public TimeProvider TimeProvider { get; } = services.GetService<TimeProvider>() ?? TimeProvider.System;
 
+    /// <summary>Gets the host's meter factory (registered by every Generic Host), so metrics belong to this container.</summary>
+    public IMeterFactory? MeterFactory { get; } = services.GetService<IMeterFactory>();
+
     public IPublisher<T> CreatePublisher<T>()
     {
         var o = options.Value;
@@ -23,6 +27,7 @@ internal sealed class GofluxFactory(IServiceProvider services, IGofluxBackend ba
             DeduplicateByMessageId = o.DeduplicateByMessageId,
             Logger = Logger<IPublisher<T>>(),
             TimeProvider = TimeProvider,
+            MeterFactory = MeterFactory,
         });
     }
 
@@ -34,6 +39,7 @@ internal sealed class GofluxFactory(IServiceProvider services, IGofluxBackend ba
         MaxMessages = maxMessages,
         Logger = Logger<ISubscriber<T>>(),
         TimeProvider = TimeProvider,
+        MeterFactory = MeterFactory,
     };
 
     public ILogger Logger<TCategory>() => services.GetService<ILogger<TCategory>>() ?? (ILogger)NullLogger.Instance;
