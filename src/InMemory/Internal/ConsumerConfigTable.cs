@@ -17,7 +17,7 @@ internal static class ConsumerConfigTable
     public static IReadOnlyList<FieldRule<ConsumerConfig>> Rules { get; } =
     [
         Identity("Name", (s, n, x) => n.Name = x.Name, "the consumer name; with only Name set the consumer is a named ephemeral (S-46)"),
-        Identity("DurableName", (s, n, x) => n.DurableName = x.Durable ? x.Name : null, "makes the consumer durable (S-46); must equal Name (10017, S-07)"),
+        Identity("DurableName", (s, n, x) => n.DurableName = x.Durable ? x.Name : null, "makes the consumer durable (S-46); must equal Name (JetStreamErrorCodes.ConsumerDurableNameMismatch, S-07)"),
         Rejected("DeliverPolicy", (s, n, _) => n.DeliverPolicy = s.DeliverPolicy, (a, b) => a.DeliverPolicy == b.DeliverPolicy, "deliver policy can not be updated"),
         Rejected("OptStartSeq", (s, n, _) => n.OptStartSeq = s.OptStartSeq, (a, b) => a.OptStartSeq == b.OptStartSeq, "start sequence can not be updated"),
         Rejected("OptStartTime", (s, n, _) => n.OptStartTime = s.OptStartTime, (a, b) => a.OptStartTime == b.OptStartTime, "start time can not be updated"),
@@ -38,17 +38,17 @@ internal static class ConsumerConfigTable
         Applied("MaxExpires", (s, n, _) => n.MaxExpires = s.MaxExpires, (a, b) => a.MaxExpires == b.MaxExpires, "shown; pull requests over it are not refused (S-73 is not reproduced)"),
         Applied("MaxBytes", (s, n, _) => n.MaxBytes = s.MaxBytes, (a, b) => a.MaxBytes == b.MaxBytes, "shown; pull requests over it are not refused (S-73 is not reproduced)"),
         Applied("InactiveThreshold", (s, n, x) => n.InactiveThreshold = s.InactiveThreshold == TimeSpan.Zero && !x.Durable ? DefaultInactiveThreshold : s.InactiveThreshold, (a, b) => a.InactiveThreshold == b.InactiveThreshold, "default 5 s for ephemerals (S-47); an idle consumer is removed after it, durables too on 2.10"),
-        Applied("Backoff", (s, n, _) => n.Backoff = s.Backoff is { Count: > 0 } f ? [.. f] : null, (a, b) => (a.Backoff ?? []).SequenceEqual(b.Backoff ?? []), "validated against MaxDeliver (10116, S-57)"),
-        Applied("NumReplicas", (s, n, _) => n.NumReplicas = s.NumReplicas, (a, b) => a.NumReplicas == b.NumReplicas, "more than 1 is refused on a single server (10074)") with
+        Applied("Backoff", (s, n, _) => n.Backoff = s.Backoff is { Count: > 0 } f ? [.. f] : null, (a, b) => (a.Backoff ?? []).SequenceEqual(b.Backoff ?? []), "validated against MaxDeliver (JetStreamErrorCodes.ConsumerMaxDeliverBackoff, S-57)"),
+        Applied("NumReplicas", (s, n, _) => n.NumReplicas = s.NumReplicas, (a, b) => a.NumReplicas == b.NumReplicas, "more than 1 is refused on a single server (JetStreamErrorCodes.ReplicasNotSupported)") with
         {
             AnyError = c => c.NumReplicas > 1 ? Errors.Api(JetStreamErrorCodes.ReplicasNotSupported, "replicas > 1 not supported in non-clustered mode") : null,
         },
         Applied("MemStorage", (s, n, _) => n.MemStorage = s.MemStorage, (a, b) => a.MemStorage == b.MemStorage, "shown; the engine keeps all state in memory anyway"),
         Applied("Metadata", (s, n, _) => n.Metadata = s.Metadata is { Count: > 0 } m ? new Dictionary<string, string>(m) : null, (a, b) => SameMap(a.Metadata, b.Metadata)),
-        Refused("IdleHeartbeat", "pull consumers refuse it (10088, S-52)", c => c.IdleHeartbeat > TimeSpan.Zero, JetStreamErrorCodes.ConsumerHeartbeatRequiresPush, "consumer idle heartbeat requires a push based consumer"),
-        Refused("FlowControl", "pull consumers refuse it (10089, S-52)", c => c.FlowControl, JetStreamErrorCodes.ConsumerFlowControlRequiresPush, "consumer flow control requires a push based consumer"),
-        Refused("RateLimitBps", "pull consumers refuse it (10086, S-52)", c => c.RateLimitBps > 0, JetStreamErrorCodes.ConsumerPullWithRateLimit, "consumer in pull mode can not have rate limit set"),
-        Refused("Direct", "pull consumers refuse it (10090)", c => c.Direct, JetStreamErrorCodes.ConsumerDirectRequiresPush, "consumer direct requires a push based consumer"),
+        Refused("IdleHeartbeat", "pull consumers refuse it (JetStreamErrorCodes.ConsumerHeartbeatRequiresPush, S-52)", c => c.IdleHeartbeat > TimeSpan.Zero, JetStreamErrorCodes.ConsumerHeartbeatRequiresPush, "consumer idle heartbeat requires a push based consumer"),
+        Refused("FlowControl", "pull consumers refuse it (JetStreamErrorCodes.ConsumerFlowControlRequiresPush, S-52)", c => c.FlowControl, JetStreamErrorCodes.ConsumerFlowControlRequiresPush, "consumer flow control requires a push based consumer"),
+        Refused("RateLimitBps", "pull consumers refuse it (JetStreamErrorCodes.ConsumerPullWithRateLimit, S-52)", c => c.RateLimitBps > 0, JetStreamErrorCodes.ConsumerPullWithRateLimit, "consumer in pull mode can not have rate limit set"),
+        Refused("Direct", "pull consumers refuse it (JetStreamErrorCodes.ConsumerDirectRequiresPush)", c => c.Direct, JetStreamErrorCodes.ConsumerDirectRequiresPush, "consumer direct requires a push based consumer"),
         Dropped("PauseUntil", (s, n, _) => n.PauseUntil = null, "a 2.11 field: 2.10.27 drops it (observed)"),
         Dropped("PriorityGroups", (s, n, _) => { }, "a 2.11 field (priority groups): unknown to 2.10.27, which drops it"),
         Dropped("PriorityPolicy", (s, n, _) => { }, "a 2.11 field (priority groups): unknown to 2.10.27, which drops it"),

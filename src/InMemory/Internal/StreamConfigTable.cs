@@ -12,56 +12,56 @@ internal static class StreamConfigTable
 {
     private static readonly TimeSpan DefaultDuplicateWindow = TimeSpan.FromMinutes(2);
 
-    /// <summary>Gets the rows, one per property. Order matters for normalisation: <c>Sealed</c> comes after the fields it sets.</summary>
+    /// <summary>Gets the rows, one per property, in the order their update rules are checked.</summary>
     public static IReadOnlyList<FieldRule<StreamConfig>> Rules { get; } =
     [
         new("Name", FieldUpdate.Identity, (s, n, _) => n.Name = s.Name, (a, b) => a.Name == b.Name, "the stream name (S-06); it selects the stream"),
         Applied("Description", (s, n, _) => n.Description = s.Description, (a, b) => Str(a.Description) == Str(b.Description)),
-        Applied("Subjects", (s, n, _) => n.Subjects = s.Subjects is { Count: > 0 } f ? [.. f] : [s.Name!], (a, b) => a.Subjects!.SequenceEqual(b.Subjects!), "default [name] (S-04); validated, and checked for overlap with other streams (10065, S-05)"),
+        Applied("Subjects", (s, n, _) => n.Subjects = s.Subjects is { Count: > 0 } f ? [.. f] : [s.Name!], (a, b) => a.Subjects!.SequenceEqual(b.Subjects!), "default [name] (S-04); validated, and checked for overlap with other streams (JetStreamErrorCodes.StreamSubjectOverlap, S-05)"),
         Restricted("Retention", (s, n, _) => n.Retention = s.Retention, (a, b) => a.Retention == b.Retention, (a, b) =>
             a.Retention != b.Retention && (a.Retention == StreamConfigRetention.Workqueue || b.Retention == StreamConfigRetention.Workqueue)
                 ? Errors.InvalidStreamConfig("stream configuration update can not change retention policy to/from workqueue")
-                : null, "limits and interest may change into each other; to or from workqueue is refused (10052, S-12)"),
+                : null, "limits and interest may change into each other; to or from workqueue is refused (JetStreamErrorCodes.StreamInvalidConfig, S-12)"),
         Restricted("MaxConsumers", (s, n, _) => n.MaxConsumers = s.MaxConsumers == 0 ? -1 : s.MaxConsumers, (a, b) => a.MaxConsumers == b.MaxConsumers, (a, b) =>
-            a.MaxConsumers != b.MaxConsumers ? Errors.InvalidStreamConfig("stream configuration update can not change MaxConsumers") : null, "default -1; can not be updated (10052, S-12)"),
+            a.MaxConsumers != b.MaxConsumers ? Errors.InvalidStreamConfig("stream configuration update can not change MaxConsumers") : null, "default -1; can not be updated (JetStreamErrorCodes.StreamInvalidConfig, S-12)"),
         Applied("MaxMsgs", (s, n, _) => n.MaxMsgs = s.MaxMsgs == 0 ? -1 : s.MaxMsgs, (a, b) => a.MaxMsgs == b.MaxMsgs, "default -1; lowering it trims at once under discard old (S-13)"),
         Applied("MaxMsgsPerSubject", (s, n, _) => n.MaxMsgsPerSubject = s.MaxMsgsPerSubject == 0 ? -1 : s.MaxMsgsPerSubject, (a, b) => a.MaxMsgsPerSubject == b.MaxMsgsPerSubject, "default -1; lowering a positive limit trims at once (S-13)"),
         Applied("MaxBytes", (s, n, _) => n.MaxBytes = s.MaxBytes == 0 ? -1 : s.MaxBytes, (a, b) => a.MaxBytes == b.MaxBytes, "default -1; lowering it trims at once under discard old (S-13)"),
         Applied("MaxAge", (s, n, _) => n.MaxAge = s.MaxAge, (a, b) => a.MaxAge == b.MaxAge, "0 is unlimited; lowering it expires at once (S-13)"),
         Applied("MaxMsgSize", (s, n, _) => n.MaxMsgSize = s.MaxMsgSize == 0 ? -1 : s.MaxMsgSize, (a, b) => a.MaxMsgSize == b.MaxMsgSize, "default -1 (S-30)"),
         Restricted("Storage", (s, n, _) => n.Storage = s.Storage, (a, b) => a.Storage == b.Storage, (a, b) =>
-            a.Storage != b.Storage ? Errors.InvalidStreamConfig("stream configuration update can not change storage type") : null, "default file; can not be updated (10052, S-12); both kinds live in memory in the engine"),
-        Applied("Compression", (s, n, _) => n.Compression = s.Compression, (a, b) => a.Compression == b.Compression, "shown; a storage detail without effect in memory"),
-        new("NumReplicas", FieldUpdate.Applied, (s, n, _) => n.NumReplicas = s.NumReplicas == 0 ? 1 : s.NumReplicas, (a, b) => a.NumReplicas == b.NumReplicas, "default 1; a single server refuses to create with more (10074) but accepts an update to more and shows it (observed on 2.10.27)")
-        {
-            CreateError = c => c.NumReplicas > 1 ? Errors.Api(JetStreamErrorCodes.ReplicasNotSupported, "replicas > 1 not supported in non-clustered mode") : null,
-        },
-        Applied("NoAck", (s, n, _) => n.NoAck = s.NoAck, (a, b) => a.NoAck == b.NoAck, "shown; the engine's publish always answers (S-21 is not observable through the bindings)"),
-        new("TemplateOwner", FieldUpdate.Rejected, (s, n, _) => n.TemplateOwner = s.TemplateOwner, (a, b) => Str(a.TemplateOwner) == Str(b.TemplateOwner), "stream templates are gone: 10049 on create, 10052 on update (observed on 2.10.27)")
-        {
-            CreateError = c => string.IsNullOrEmpty(c.TemplateOwner) ? null : Errors.Api(JetStreamErrorCodes.StreamNotOwnedByTemplate, "stream not owned by template"),
-            UpdateError = (_, b) => string.IsNullOrEmpty(b.TemplateOwner) ? null : Errors.InvalidStreamConfig("stream configuration update can not be owned by a template"),
-        },
-        Applied("Discard", (s, n, _) => n.Discard = s.Discard, (a, b) => a.Discard == b.Discard, "default old (S-33 to S-37)"),
-        Applied("DuplicateWindow", (s, n, _) => n.DuplicateWindow = DuplicateWindowOf(s), (a, b) => a.DuplicateWindow == b.DuplicateWindow, "default 2 min, or max_age when that is smaller (S-09)"),
-        Applied("Placement", (s, n, _) => n.Placement = s.Placement, (a, b) => SamePlacement(a.Placement, b.Placement), "shown; a single server has nowhere else to place a stream"),
-        Applied("AllowRollupHdrs", (s, n, _) => n.AllowRollupHdrs = s.AllowRollupHdrs, (a, b) => a.AllowRollupHdrs == b.AllowRollupHdrs, "refused with deny_purge (10052, S-32)"),
-        Applied("AllowDirect", (s, n, _) => n.AllowDirect = s.AllowDirect, (a, b) => a.AllowDirect == b.AllowDirect, "shown; direct gets are not part of the engine's API"),
-        new("MirrorDirect", FieldUpdate.Applied, (s, n, _) => n.MirrorDirect = s.MirrorDirect, (a, b) => a.MirrorDirect == b.MirrorDirect, "refused at create without a mirror (10052), but an update may set it (observed on 2.10.27)")
-        {
-            CreateError = c => c.MirrorDirect ? Errors.InvalidStreamConfig("stream has no mirror but does have mirror direct") : null,
-        },
-        Applied("DiscardNewPerSubject", (s, n, _) => n.DiscardNewPerSubject = s.DiscardNewPerSubject, (a, b) => a.DiscardNewPerSubject == b.DiscardNewPerSubject, "needs discard new and a per-subject limit (10052, S-37)"),
-        Applied("Metadata", (s, n, _) => n.Metadata = s.Metadata is { Count: > 0 } m ? new Dictionary<string, string>(m) : null, (a, b) => SameMap(a.Metadata, b.Metadata)),
-        Restricted("DenyDelete", (s, n, _) => n.DenyDelete = s.DenyDelete, (a, b) => a.DenyDelete == b.DenyDelete, (a, b) =>
-            a.DenyDelete && !b.DenyDelete ? Errors.InvalidStreamConfig("stream configuration update can not cancel deny message deletes") : null, "may be set, never cleared (10052, S-12)"),
-        Restricted("DenyPurge", (s, n, _) => n.DenyPurge = s.DenyPurge, (a, b) => a.DenyPurge == b.DenyPurge, (a, b) =>
-            a.DenyPurge && !b.DenyPurge ? Errors.InvalidStreamConfig("stream configuration update can not cancel deny purge") : null, "may be set, never cleared (10052, S-12)"),
-        new("Sealed", FieldUpdate.Rejected, CopySealed, (a, b) => a.Sealed == b.Sealed, "can not be created sealed (10052); sealing by update also sets deny_delete, deny_purge and discard new (observed on 2.10.27); can not be unsealed (10052); publish and purge then fail with 10109")
+            a.Storage != b.Storage ? Errors.InvalidStreamConfig("stream configuration update can not change storage type") : null, "default file; can not be updated (JetStreamErrorCodes.StreamInvalidConfig, S-12); both kinds live in memory in the engine"),
+        new("Sealed", FieldUpdate.Rejected, (s, n, _) => n.Sealed = s.Sealed, (a, b) => a.Sealed == b.Sealed, "can not be created sealed (JetStreamErrorCodes.StreamInvalidConfig); sealing by update also sets deny_delete, deny_purge and discard new (observed on 2.10.27); can not be unsealed (JetStreamErrorCodes.StreamInvalidConfig); publish and purge then fail with JetStreamErrorCodes.StreamSealed")
         {
             CreateError = c => c.Sealed ? Errors.InvalidStreamConfig("stream configuration for create can not be sealed") : null,
             UpdateError = (a, b) => a.Sealed && !b.Sealed ? Errors.InvalidStreamConfig("stream configuration update can not unseal a sealed stream") : null,
         },
+        Applied("Compression", (s, n, _) => n.Compression = s.Compression, (a, b) => a.Compression == b.Compression, "shown; a storage detail without effect in memory"),
+        new("NumReplicas", FieldUpdate.Applied, (s, n, _) => n.NumReplicas = s.NumReplicas == 0 ? 1 : s.NumReplicas, (a, b) => a.NumReplicas == b.NumReplicas, "default 1; a single server refuses to create with more (JetStreamErrorCodes.ReplicasNotSupported) but accepts an update to more and shows it (observed on 2.10.27)")
+        {
+            CreateError = c => c.NumReplicas > 1 ? Errors.Api(JetStreamErrorCodes.ReplicasNotSupported, "replicas > 1 not supported in non-clustered mode") : null,
+        },
+        Applied("NoAck", (s, n, _) => n.NoAck = s.NoAck, (a, b) => a.NoAck == b.NoAck, "shown; the engine's publish always answers (S-21 is not observable through the bindings)"),
+        new("TemplateOwner", FieldUpdate.Rejected, (s, n, _) => n.TemplateOwner = s.TemplateOwner, (a, b) => Str(a.TemplateOwner) == Str(b.TemplateOwner), "stream templates are gone: JetStreamErrorCodes.StreamNotOwnedByTemplate on create, JetStreamErrorCodes.StreamInvalidConfig on update (observed on 2.10.27)")
+        {
+            CreateError = c => string.IsNullOrEmpty(c.TemplateOwner) ? null : Errors.Api(JetStreamErrorCodes.StreamNotOwnedByTemplate, "stream not owned by template"),
+            UpdateError = (_, b) => string.IsNullOrEmpty(b.TemplateOwner) ? null : Errors.InvalidStreamConfig("stream configuration update can not be owned by a template"),
+        },
+        Applied("Discard", (s, n, _) => n.Discard = s.Sealed ? StreamConfigDiscard.New : s.Discard, (a, b) => a.Discard == b.Discard, "default old (S-33 to S-37); new once sealed"),
+        Applied("DuplicateWindow", (s, n, _) => n.DuplicateWindow = DuplicateWindowOf(s), (a, b) => a.DuplicateWindow == b.DuplicateWindow, "default 2 min, or max_age when that is smaller (S-09)"),
+        Applied("Placement", (s, n, _) => n.Placement = s.Placement, (a, b) => SamePlacement(a.Placement, b.Placement), "shown; a single server has nowhere else to place a stream"),
+        Applied("AllowRollupHdrs", (s, n, _) => n.AllowRollupHdrs = s.AllowRollupHdrs, (a, b) => a.AllowRollupHdrs == b.AllowRollupHdrs, "refused with deny_purge (JetStreamErrorCodes.StreamInvalidConfig, S-32)"),
+        Applied("AllowDirect", (s, n, _) => n.AllowDirect = s.AllowDirect, (a, b) => a.AllowDirect == b.AllowDirect, "shown; direct gets are not part of the engine's API"),
+        new("MirrorDirect", FieldUpdate.Applied, (s, n, _) => n.MirrorDirect = s.MirrorDirect, (a, b) => a.MirrorDirect == b.MirrorDirect, "refused at create without a mirror (JetStreamErrorCodes.StreamInvalidConfig), but an update may set it (observed on 2.10.27)")
+        {
+            CreateError = c => c.MirrorDirect ? Errors.InvalidStreamConfig("stream has no mirror but does have mirror direct") : null,
+        },
+        Applied("DiscardNewPerSubject", (s, n, _) => n.DiscardNewPerSubject = s.DiscardNewPerSubject, (a, b) => a.DiscardNewPerSubject == b.DiscardNewPerSubject, "needs discard new and a per-subject limit (JetStreamErrorCodes.StreamInvalidConfig, S-37)"),
+        Applied("Metadata", (s, n, _) => n.Metadata = s.Metadata is { Count: > 0 } m ? new Dictionary<string, string>(m) : null, (a, b) => SameMap(a.Metadata, b.Metadata)),
+        Restricted("DenyDelete", (s, n, _) => n.DenyDelete = s.DenyDelete || s.Sealed, (a, b) => a.DenyDelete == b.DenyDelete, (a, b) =>
+            a.DenyDelete && !b.DenyDelete ? Errors.InvalidStreamConfig("stream configuration update can not cancel deny message deletes") : null, "may be set, never cleared (JetStreamErrorCodes.StreamInvalidConfig, S-12)"),
+        Restricted("DenyPurge", (s, n, _) => n.DenyPurge = s.DenyPurge || s.Sealed, (a, b) => a.DenyPurge == b.DenyPurge, (a, b) =>
+            a.DenyPurge && !b.DenyPurge ? Errors.InvalidStreamConfig("stream configuration update can not cancel deny purge") : null, "may be set, never cleared (JetStreamErrorCodes.StreamInvalidConfig, S-12)"),
         NotSupported("SubjectTransform", c => c.SubjectTransform is not null, "subject transforms"),
         NotSupported("Mirror", c => c.Mirror is not null, "mirrors"),
         NotSupported("Sources", c => c.Sources is { Count: > 0 }, "sourced streams"),
@@ -131,17 +131,6 @@ internal static class StreamConfigTable
             {
                 throw error;
             }
-        }
-    }
-
-    private static void CopySealed(StreamConfig s, StreamConfig n, ConfigContext context)
-    {
-        n.Sealed = s.Sealed;
-        if (s.Sealed)
-        {
-            n.DenyDelete = true;
-            n.DenyPurge = true;
-            n.Discard = StreamConfigDiscard.New;
         }
     }
 
