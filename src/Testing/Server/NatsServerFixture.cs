@@ -13,7 +13,7 @@ namespace Goflux.Testing;
 /// framework: it implements <see cref="IAsyncDisposable"/> only, so an xunit v3 assembly fixture
 /// (<c>[assembly: AssemblyFixture(typeof(NatsServerFixture))]</c>) starts nothing until a test calls
 /// <see cref="StartAsync"/> or <see cref="CreateConnectionAsync"/>. Derive from it to pass other
-/// <see cref="NatsServerOptions"/>.
+/// <see cref="NatsServerOptions"/> (an xunit fixture needs a parameterless constructor), or call <see cref="Create"/>.
 /// </para>
 /// <para>
 /// A failed start is remembered: every later test fails at once with the same message instead of trying again.
@@ -34,16 +34,23 @@ public class NatsServerFixture : IAsyncDisposable
     {
     }
 
-    /// <summary>Initializes a new instance of the <see cref="NatsServerFixture"/> class.</summary>
+    /// <summary>Initializes a new instance of the <see cref="NatsServerFixture"/> class (for a derived fixture with its own options).</summary>
     /// <param name="options">Where to look for a server, and the timeouts.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public NatsServerFixture(NatsServerOptions options)
+    protected NatsServerFixture(NatsServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
     }
+
+    /// <summary>Creates a fixture with <paramref name="options"/>; nothing starts until a test asks for the server.</summary>
+    /// <param name="options">Where to look for a server, and the timeouts.</param>
+    /// <returns>The fixture.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public static NatsServerFixture Create(NatsServerOptions options) => new(options);
 
     /// <summary>Gets the fixture shared by the whole process: started on first use, stopped when the process exits.</summary>
     public static NatsServerFixture Shared => SharedFixture.Value;

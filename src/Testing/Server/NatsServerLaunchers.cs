@@ -90,7 +90,13 @@ public static class NatsServerLaunchers
                 $"No Docker engine answers ({DescribeDockerEndpoint(environment)}), so the Testcontainers path cannot run. {DockerHowTo}");
         }
 
-        var container = new ContainerBuilder(image)
+        var builder = new ContainerBuilder(image);
+        if (environment.GetValueOrDefault("DOCKER_HOST") is { Length: > 0 } dockerHost)
+        {
+            builder = builder.WithDockerEndpoint(dockerHost);
+        }
+
+        var container = builder
             .WithCommand("-js")
             .WithPortBinding(ContainerClientPort, assignRandomHostPort: true)
             .WithCreateParameterModifier(parameters =>

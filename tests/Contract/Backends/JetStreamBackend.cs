@@ -4,7 +4,7 @@ using System.Text.Json;
 using Goflux.Codecs;
 using Goflux.InMemory;
 using Goflux.JetStream;
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
