@@ -38,6 +38,12 @@ public sealed class JetStreamBackend : IBackend
 
     public static async Task<JetStreamBackend> StartAsync(NatsServerFixture server)
     {
+        // Engine-only runs are an explicit choice (GOFLUX_TEST_BACKENDS=inmemory), reported as skips with the reason.
+        if (!TestBackends.IsSelected(TestBackendKind.JetStream))
+        {
+            Xunit.Assert.Skip(TestBackends.NotSelectedReason(TestBackendKind.JetStream));
+        }
+
         var connection = await server.CreateConnectionAsync();
         var ready = new TaskCompletionSource();
         JetStreamBackend? backend = null;
