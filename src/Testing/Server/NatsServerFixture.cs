@@ -61,19 +61,27 @@ public class NatsServerFixture : IAsyncDisposable
     /// <summary>Gets a value indicating whether a server is running for this fixture.</summary>
     public bool IsStarted => Volatile.Read(ref _server) is not null;
 
-    /// <summary>Gets the client URL, e.g. <c>nats://127.0.0.1:4222</c>.</summary>
-    /// <exception cref="InvalidOperationException">The server has not been started yet.</exception>
+    /// <summary>Gets the client URL, e.g. <c>nats://127.0.0.1:4222</c>, starting the server first (blocking) if needed.</summary>
+    /// <exception cref="InvalidOperationException">No server could be found or started; the message says how to get one.</exception>
     public string Url => Server.Url;
 
-    /// <summary>Gets how the server was found.</summary>
-    /// <exception cref="InvalidOperationException">The server has not been started yet.</exception>
+    /// <summary>Gets how the server was found, starting the server first (blocking) if needed.</summary>
+    /// <exception cref="InvalidOperationException">No server could be found or started.</exception>
     public NatsServerSource Source => Server.Source;
 
-    /// <summary>Gets the server's version as it reports it in its INFO.</summary>
-    /// <exception cref="InvalidOperationException">The server has not been started yet.</exception>
-    public string ServerVersion => _serverVersion ?? throw NotStarted();
+    /// <summary>Gets the server's version as it reports it in its INFO, starting the server first (blocking) if needed.</summary>
+    /// <exception cref="InvalidOperationException">No server could be found or started.</exception>
+    public string ServerVersion
+    {
+        get
+        {
+            _ = Server;
+            return _serverVersion!;
+        }
+    }
 
-    private NatsServerHandle Server => Volatile.Read(ref _server) ?? throw NotStarted();
+    // Synchronous callers (a property read in a test) start the server the same way; prefer StartAsync.
+    private NatsServerHandle Server => Volatile.Read(ref _server) ?? StartAsync().GetAwaiter().GetResult();
 
     /// <summary>Finds or starts the server, once; later calls return the same server (or the same failure).</summary>
     /// <param name="cancellationToken">A token to stop waiting.</param>
@@ -211,7 +219,4 @@ public class NatsServerFixture : IAsyncDisposable
         };
         return fixture;
     }
-
-    private static InvalidOperationException NotStarted() =>
-        new("The NATS server fixture has not started a server yet: await StartAsync (or CreateConnectionAsync) first.");
 }
