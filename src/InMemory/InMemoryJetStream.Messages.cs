@@ -86,6 +86,7 @@ public sealed partial class InMemoryJetStream
     /// <summary>Publishes bytes the caller hands over (not copied).</summary>
     internal PublishResult Publish(string subject, byte[] data, MessageHeaders? headers)
     {
+        List<Effect>? batch = null;
         try
         {
             lock (_ctx.Gate)
@@ -103,7 +104,9 @@ public sealed partial class InMemoryJetStream
                 var now = _ctx.Now;
                 try
                 {
-                    return s.Accept(subject, data, headers, headerBytes, now);
+                    var result = s.Accept(subject, data, headers, headerBytes, now);
+                    batch = _ctx.Effects.Take();
+                    return result;
                 }
                 catch (GofluxException ex)
                 {
@@ -114,7 +117,7 @@ public sealed partial class InMemoryJetStream
         }
         finally
         {
-            _ctx.Leave();
+            _ctx.Leave(batch);
         }
     }
 
@@ -158,6 +161,7 @@ public sealed partial class InMemoryJetStream
     /// <exception cref="ObjectDisposedException">The engine was disposed (as an ack on a closed connection fails).</exception>
     internal void Acknowledge(InMemoryDelivery delivery, InMemoryDelivery.AckKind kind, TimeSpan? delay, string? reason)
     {
+        List<Effect>? batch;
         lock (_ctx.Gate)
         {
             _ctx.ThrowIfDisposed();
@@ -181,9 +185,10 @@ public sealed partial class InMemoryJetStream
             }
 
             c.Acknowledge(delivery, kind, delay, reason);
+            batch = _ctx.Effects.Take();
         }
 
-        _ctx.Leave();
+        _ctx.Leave(batch);
     }
 
     /// <summary>The pull request of <see cref="FetchAsync"/>: collects deliveries, completes when it ends.</summary>

@@ -172,20 +172,37 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         private readonly List<PullRequest> _open = [];
         private readonly InMemoryJetStream _engine = consumer.Engine;
         private int _pending;
+        private bool _stopped;
 
         public async Task RunAsync(DeliveryPipeline<T> pipeline, MessageHandler<T> handler, SubscriptionStatus status, CancellationToken token)
         {
             token.ThrowIfCancellationRequested();
-            Pull(max);
+
+            // Withdraw the pull requests the moment the token is cancelled, as a server stops delivering to a client
+            // that is gone: a message the running handler naks afterwards waits for the next subscription.
+            using var withdraw = token.UnsafeRegister(static s => ((Loop)s!).Withdraw(), this);
+            Pull(max, token);
             status.Report(SubscriptionState.Listening);
             var reader = _inbox.Reader;
             var threshold = max / 2;
+            var scope = _engine.EnterHandlers();
+            try
+            {
+                await HandleAsync(reader, scope, pipeline, handler, threshold, token).ConfigureAwait(false);
+            }
+            finally
+            {
+                _engine.ExitHandlers(scope);
+            }
+        }
+
+        private async Task HandleAsync(ChannelReader<InMemoryDelivery> reader, HandlerScope scope, DeliveryPipeline<T> pipeline, MessageHandler<T> handler, int threshold, CancellationToken token)
+        {
             while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
                 // Checked before every handler call: after cancellation nothing more is handled or settled.
                 while (!token.IsCancellationRequested && reader.TryRead(out var delivery))
                 {
-                    var scope = _engine.EnterHandler();
                     try
                     {
                         await pipeline.ProcessAsync(
@@ -202,7 +219,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
                     _pending--;
                     if (_pending <= threshold && _pending < max && !token.IsCancellationRequested)
                     {
-                        Pull(max - _pending);
+                        Pull(max - _pending, token);
                     }
                 }
 
@@ -213,12 +230,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         /// <summary>Withdraws the open pull requests; what was pulled and not handled stays pending on the consumer.</summary>
         public void Stop()
         {
-            foreach (var r in _open)
-            {
-                _engine.Cancel(r);
-            }
-
-            _open.Clear();
+            Withdraw();
             _inbox.Writer.TryComplete();
             while (_inbox.Reader.TryRead(out _))
             {
@@ -226,13 +238,43 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
             }
         }
 
-        private void Pull(int batch)
+        /// <summary>Withdraws every open pull request; safe from any thread, any number of times.</summary>
+        public void Withdraw()
         {
-            _open.RemoveAll(static r => r.Done);
+            PullRequest[] open;
+            lock (_open)
+            {
+                _stopped = true;
+                open = [.. _open];
+                _open.Clear();
+            }
+
+            foreach (var r in open)
+            {
+                _engine.Cancel(r);
+            }
+        }
+
+        private void Pull(int batch, CancellationToken token)
+        {
             var request = new Request(_inbox.Writer, batch);
-            _open.Add(request);
+            lock (_open)
+            {
+                if (_stopped)
+                {
+                    return;
+                }
+
+                _open.RemoveAll(static r => r.Done);
+                _open.Add(request);
+            }
+
             _pending += batch;
             _engine.Pull(consumer.Stream, consumer.Name, request);
+            if (token.IsCancellationRequested)
+            {
+                Withdraw();
+            }
         }
     }
 
