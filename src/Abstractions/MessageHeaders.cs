@@ -3,12 +3,22 @@ using System.Collections;
 namespace Goflux;
 
 /// <summary>
-/// Application headers of a message: case-sensitive names, each with one or more values, in insertion order.
+/// Application headers of a message: names, each with one or more values, in insertion order.
 /// </summary>
 /// <remarks>
-/// Names and values are validated as they are added: a name must be non-empty and contain no whitespace, control
-/// characters or <c>:</c>; a value must not contain CR or LF. On the wire goflux writes each header as
-/// <c>X-Goflux-{name}</c> and strips that prefix again on receipt.
+/// <para>
+/// Only what every transport carries unchanged is accepted, so a header reads the same whichever backend delivered it.
+/// A name must be non-empty visible ASCII without <c>:</c>. A value must be printable ASCII (space through <c>~</c>)
+/// with no space at either end; it may be empty. Over NATS, header text travels as ASCII (a <c>é</c> would arrive as
+/// <c>?</c>) and values are trimmed on receipt, so anything else is rejected with an <see cref="ArgumentException"/>
+/// when it is added.
+/// </para>
+/// <para>
+/// Names are case-insensitive, as NATS reads them: a name that differs only in case from one already present is
+/// rejected (over the wire the two would merge), and lookups ignore case. Each name keeps the spelling it was first
+/// added with. Adding a name again adds a value; every value arrives, in order.
+/// </para>
+/// <para>On the wire goflux writes each header as <c>X-Goflux-{name}</c> and strips that prefix again on receipt.</para>
 /// </remarks>
 public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyList<string>>>
 {
@@ -35,21 +45,22 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
     public IEnumerable<string> Names => _entries.Select(e => e.Key);
 
     /// <summary>Gets the first value of a header, or <see langword="null"/> when it is absent.</summary>
-    /// <param name="name">The case-sensitive header name.</param>
+    /// <param name="name">The header name (case-insensitive).</param>
     public string? this[string name] => TryGetValues(name, out var values) ? values[0] : null;
 
     /// <summary>Adds a value to a header, keeping any values it already has.</summary>
-    /// <param name="name">The case-sensitive header name.</param>
+    /// <param name="name">The header name.</param>
     /// <param name="value">The value.</param>
     /// <returns>This instance, for chaining.</returns>
-    /// <exception cref="ArgumentException">The name or the value is invalid.</exception>
+    /// <exception cref="ArgumentException">The name or the value is invalid, or the name differs only in case from a
+    /// name already present.</exception>
     /// <exception cref="InvalidOperationException">The headers are read-only.</exception>
     public MessageHeaders Add(string name, string value)
     {
         ValidateName(name);
         ValidateValue(name, value);
         ThrowIfReadOnly();
-        var index = IndexOf(name);
+        var index = IndexOfSpelling(name);
         if (index < 0)
         {
             _entries.Add(new(name, [value]));
@@ -63,17 +74,18 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
     }
 
     /// <summary>Sets a header to a single value, replacing any values it had.</summary>
-    /// <param name="name">The case-sensitive header name.</param>
+    /// <param name="name">The header name.</param>
     /// <param name="value">The value.</param>
     /// <returns>This instance, for chaining.</returns>
-    /// <exception cref="ArgumentException">The name or the value is invalid.</exception>
+    /// <exception cref="ArgumentException">The name or the value is invalid, or the name differs only in case from a
+    /// name already present.</exception>
     /// <exception cref="InvalidOperationException">The headers are read-only.</exception>
     public MessageHeaders Set(string name, string value)
     {
         ValidateName(name);
         ValidateValue(name, value);
         ThrowIfReadOnly();
-        var index = IndexOf(name);
+        var index = IndexOfSpelling(name);
         if (index < 0)
         {
             _entries.Add(new(name, [value]));
@@ -87,7 +99,7 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
     }
 
     /// <summary>Removes a header and all its values.</summary>
-    /// <param name="name">The case-sensitive header name.</param>
+    /// <param name="name">The header name (case-insensitive).</param>
     /// <returns><see langword="true"/> when the header was present.</returns>
     public bool Remove(string name)
     {
@@ -103,7 +115,7 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
         return true;
     }
 
-    /// <summary>Returns whether the header is present (case-sensitive).</summary>
+    /// <summary>Returns whether the header is present (case-insensitive).</summary>
     /// <param name="name">The header name.</param>
     /// <returns><see langword="true"/> when present.</returns>
     public bool Contains(string name)
@@ -113,7 +125,7 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
     }
 
     /// <summary>Gets all values of a header.</summary>
-    /// <param name="name">The case-sensitive header name.</param>
+    /// <param name="name">The header name (case-insensitive).</param>
     /// <param name="values">The values, in the order they were added.</param>
     /// <returns><see langword="true"/> when the header is present.</returns>
     public bool TryGetValues(string name, out IReadOnlyList<string> values)
@@ -180,30 +192,80 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
         }
     }
 
-    /// <summary>Throws when <paramref name="value"/> is not a valid value for header <paramref name="name"/>.</summary>
+    /// <summary>
+    /// Throws when <paramref name="value"/> is not a valid header value: it must be printable ASCII (space through
+    /// <c>~</c>) with no space at either end, so that every transport carries it unchanged. Term reasons follow the same
+    /// rule.
+    /// </summary>
     /// <param name="name">The header name, for the message.</param>
     /// <param name="value">The value.</param>
-    /// <exception cref="ArgumentException">The value contains CR or LF.</exception>
+    /// <exception cref="ArgumentException">The value contains CR or LF, another control character or a non-ASCII
+    /// character, or starts or ends with a space.</exception>
     public static void ValidateValue(string name, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        var problem = CheckValue(value);
+        if (problem is not null)
         {
-            throw new ArgumentException($"Value of header '{Subjects.Printable(name)}' contains CR or LF.", nameof(value));
+            throw new ArgumentException($"Value of header '{Subjects.Printable(name)}' {problem}.", nameof(value));
         }
+    }
+
+    /// <summary>Says what makes <paramref name="value"/> invalid, or <see langword="null"/> when it is valid.</summary>
+    internal static string? CheckValue(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\r' || c == '\n')
+            {
+                return "contains CR or LF";
+            }
+
+            if (c < ' ' || c == '\u007f')
+            {
+                return $"contains control character U+{(int)c:X4} at index {i}; header values must be printable ASCII";
+            }
+
+            if (c > '~')
+            {
+                return $"contains the non-ASCII character '{c}' at index {i}; header values travel as ASCII and it would arrive changed";
+            }
+        }
+
+        if (value.Length > 0 && (value[0] == ' ' || value[^1] == ' '))
+        {
+            return $"'{value}' starts or ends with a space; values are trimmed in transit, so it would arrive changed";
+        }
+
+        return null;
     }
 
     private int IndexOf(string name)
     {
         for (var i = 0; i < _entries.Count; i++)
         {
-            if (string.Equals(_entries[i].Key, name, StringComparison.Ordinal))
+            if (string.Equals(_entries[i].Key, name, StringComparison.OrdinalIgnoreCase))
             {
                 return i;
             }
         }
 
         return -1;
+    }
+
+    /// <summary>Finds the entry for <paramref name="name"/>; throws when it is present under another spelling.</summary>
+    private int IndexOfSpelling(string name)
+    {
+        var index = IndexOf(name);
+        if (index >= 0 && !string.Equals(_entries[index].Key, name, StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"Header '{name}' differs only in case from header '{_entries[index].Key}' already present; header names are case-insensitive, so the two would merge in transit. Use one spelling.",
+                nameof(name));
+        }
+
+        return index;
     }
 
     private void ThrowIfReadOnly()

@@ -4,6 +4,7 @@ public sealed partial class InMemoryJetStream
 {
     private readonly Queue<Exception> _publishFailures = new();
     private int _dropAcks;
+    private int _lostPublishAcks;
     private int _duplicateDeliveries;
     private bool _rejectPublishes;
 
@@ -17,6 +18,22 @@ public sealed partial class InMemoryJetStream
         lock (_gate)
         {
             _publishFailures.Enqueue(error);
+        }
+    }
+
+    /// <summary>
+    /// Loses the acknowledgement of the next <paramref name="count"/> publishes: each is handled as usual (stored, or
+    /// recognised as a duplicate) and then fails with a <see cref="GofluxException"/> whose
+    /// <see cref="GofluxException.PublishOutcome"/> is <see cref="PublishOutcome.Unknown"/>, as a publish whose
+    /// acknowledgement timed out does on a real server.
+    /// </summary>
+    /// <param name="count">How many publishes.</param>
+    public void LoseNextPublishAck(int count = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        lock (_gate)
+        {
+            _lostPublishAcks += count;
         }
     }
 
@@ -66,13 +83,27 @@ public sealed partial class InMemoryJetStream
     {
         if (_rejectPublishes)
         {
-            throw new GofluxException(GofluxStage.Transport, $"publishing to '{subject}' failed: the server is unavailable (injected fault)", subject: subject);
+            throw new GofluxException(GofluxStage.Transport, $"publishing to '{subject}' failed: the server is unavailable (injected fault); nothing was sent", subject: subject)
+            {
+                PublishOutcome = PublishOutcome.NotSent,
+            };
         }
 
         if (_publishFailures.TryDequeue(out var error))
         {
             throw error;
         }
+    }
+
+    private bool ConsumeLostPublishAck()
+    {
+        if (_lostPublishAcks == 0)
+        {
+            return false;
+        }
+
+        _lostPublishAcks--;
+        return true;
     }
 
     private bool ConsumeDropAck()

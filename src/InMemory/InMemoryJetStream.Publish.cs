@@ -33,29 +33,38 @@ public sealed partial class InMemoryJetStream
 
     internal PublishResult Publish(string subject, byte[] data, MessageHeaders? headers)
     {
-        var result = PublishLocked(subject, data, headers);
+        var result = PublishLocked(subject, data, headers, out var ackLost);
         if (_pendingAdvisories.Count > 0)
         {
             FlushAdvisories();
         }
 
+        if (ackLost)
+        {
+            throw new GofluxException(GofluxStage.Transport, $"publishing to '{subject}' has an unknown outcome: the acknowledgement was lost (injected fault); the message may have been stored", subject: subject)
+            {
+                PublishOutcome = PublishOutcome.Unknown,
+            };
+        }
+
         return result;
     }
 
-    private PublishResult PublishLocked(string subject, byte[] data, MessageHeaders? headers)
+    private PublishResult PublishLocked(string subject, byte[] data, MessageHeaders? headers, out bool ackLost)
     {
         lock (_gate)
         {
             ThrowIfDisposed();
             ApplyPublishFaults(subject);
+            ackLost = ConsumeLostPublishAck();
             var headerBytes = MemStream.HeaderBytes(headers);
             var payload = data.LongLength + headerBytes;
             if (_options.MaxPayload > 0 && payload > _options.MaxPayload)
             {
-                throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {_options.MaxPayload}"), subject: subject) { IsPermanent = true };
+                throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {_options.MaxPayload}"), subject: subject) { IsPermanent = true, PublishOutcome = PublishOutcome.NotSent };
             }
 
-            var s = StreamFor(subject) ?? throw new GofluxException(GofluxStage.Publish, $"no stream captures subject '{subject}' (no responders)", subject: subject);
+            var s = StreamFor(subject) ?? throw new GofluxException(GofluxStage.Publish, $"no stream captures subject '{subject}' (no responders)", subject: subject) { PublishOutcome = PublishOutcome.NoStream };
             var name = s.Config.Name!;
             var now = Now;
 
@@ -122,7 +131,7 @@ public sealed partial class InMemoryJetStream
 
         if (s.Config.MaxMsgSize >= 0 && hdrBytes + data.LongLength > s.Config.MaxMsgSize)
         {
-            throw new GofluxException(GofluxStage.Publish, "message size exceeds maximum allowed", null, subject, 10054) { IsPermanent = true };
+            throw new GofluxException(GofluxStage.Publish, "message size exceeds maximum allowed", null, subject, 10054) { IsPermanent = true, PublishOutcome = PublishOutcome.Rejected };
         }
 
         if (hdrBytes > ushort.MaxValue)
