@@ -14,9 +14,10 @@ namespace Goflux;
 /// when it is added.
 /// </para>
 /// <para>
-/// Names are case-insensitive, as NATS reads them: a name that differs only in case from one already present is
-/// rejected (over the wire the two would merge), and lookups ignore case. Each name keeps the spelling it was first
-/// added with. Adding a name again adds a value; every value arrives, in order.
+/// A name that differs only in case from one already present is rejected: NATS reads header names case-insensitively,
+/// so over the wire the two would merge. Each name keeps its spelling on every transport, and lookups are exact
+/// (case-sensitive), as the server's own <c>Nats-*</c> headers are. Adding a name again adds a value; every value
+/// arrives, in order.
 /// </para>
 /// <para>On the wire goflux writes each header as <c>X-Goflux-{name}</c> and strips that prefix again on receipt.</para>
 /// </remarks>
@@ -45,7 +46,7 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
     public IEnumerable<string> Names => _entries.Select(e => e.Key);
 
     /// <summary>Gets the first value of a header, or <see langword="null"/> when it is absent.</summary>
-    /// <param name="name">The header name (case-insensitive).</param>
+    /// <param name="name">The case-sensitive header name.</param>
     public string? this[string name] => TryGetValues(name, out var values) ? values[0] : null;
 
     /// <summary>Adds a value to a header, keeping any values it already has.</summary>
@@ -99,7 +100,7 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
     }
 
     /// <summary>Removes a header and all its values.</summary>
-    /// <param name="name">The header name (case-insensitive).</param>
+    /// <param name="name">The case-sensitive header name.</param>
     /// <returns><see langword="true"/> when the header was present.</returns>
     public bool Remove(string name)
     {
@@ -115,7 +116,7 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
         return true;
     }
 
-    /// <summary>Returns whether the header is present (case-insensitive).</summary>
+    /// <summary>Returns whether the header is present (case-sensitive).</summary>
     /// <param name="name">The header name.</param>
     /// <returns><see langword="true"/> when present.</returns>
     public bool Contains(string name)
@@ -125,7 +126,7 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
     }
 
     /// <summary>Gets all values of a header.</summary>
-    /// <param name="name">The header name (case-insensitive).</param>
+    /// <param name="name">The case-sensitive header name.</param>
     /// <param name="values">The values, in the order they were added.</param>
     /// <returns><see langword="true"/> when the header is present.</returns>
     public bool TryGetValues(string name, out IReadOnlyList<string> values)
@@ -245,7 +246,7 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
     {
         for (var i = 0; i < _entries.Count; i++)
         {
-            if (string.Equals(_entries[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(_entries[i].Key, name, StringComparison.Ordinal))
             {
                 return i;
             }
@@ -257,7 +258,16 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
     /// <summary>Finds the entry for <paramref name="name"/>; throws when it is present under another spelling.</summary>
     private int IndexOfSpelling(string name)
     {
-        var index = IndexOf(name);
+        var index = -1;
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            if (string.Equals(_entries[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                index = i;
+                break;
+            }
+        }
+
         if (index >= 0 && !string.Equals(_entries[index].Key, name, StringComparison.Ordinal))
         {
             throw new ArgumentException(

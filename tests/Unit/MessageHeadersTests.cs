@@ -20,22 +20,23 @@ public class MessageHeadersTests
     }
 
     [Fact]
-    public void Indexer_LookupIgnoresCase_NameKeepsItsFirstSpelling()
+    public void Indexer_LookupIsExact_NameKeepsItsSpelling()
     {
         // Arrange
         var headers = new MessageHeaders().Add("Tenant", "a").Add("Tenant", "b");
 
         // Act
         var lower = headers["tenant"];
-        var found = headers.TryGetValues("TENANT", out var values);
+        var found = headers.TryGetValues("Tenant", out var values);
 
         // Assert
-        lower.Should().Be("a");
+        lower.Should().BeNull("lookups are case-sensitive, as the server's own Nats-* headers are");
         found.Should().BeTrue();
         values.Should().Equal("a", "b");
-        headers.Contains("tENANT").Should().BeTrue();
+        headers.Contains("TENANT").Should().BeFalse();
         headers.Names.Should().Equal("Tenant");
-        headers.Remove("TENANT").Should().BeTrue();
+        headers.Remove("tenant").Should().BeFalse();
+        headers.Remove("Tenant").Should().BeTrue();
         headers.Count.Should().Be(0);
     }
 
