@@ -2,11 +2,25 @@ namespace Goflux.InMemory;
 
 public sealed partial class InMemoryJetStream
 {
-    private readonly Queue<Exception> _publishFailures = new();
-    private int _dropAcks;
-    private int _lostPublishAcks;
-    private int _duplicateDeliveries;
-    private bool _rejectPublishes;
+    /// <summary>Gets or sets a value indicating whether every publish fails as if the server were down (stage Transport).</summary>
+    public bool RejectPublishes
+    {
+        get
+        {
+            lock (_ctx.Gate)
+            {
+                return _ctx.Faults.RejectPublishes;
+            }
+        }
+
+        set
+        {
+            lock (_ctx.Gate)
+            {
+                _ctx.Faults.RejectPublishes = value;
+            }
+        }
+    }
 
     /// <summary>
     /// Makes the next publish fail with <paramref name="error"/>; nothing is stored. Calls queue up: each fails one publish.
@@ -15,15 +29,15 @@ public sealed partial class InMemoryJetStream
     public void FailNextPublish(Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        lock (_gate)
+        lock (_ctx.Gate)
         {
-            _publishFailures.Enqueue(error);
+            _ctx.Faults.PublishFailures.Enqueue(error);
         }
     }
 
     /// <summary>
-    /// Loses the acknowledgement of the next <paramref name="count"/> publishes: each is handled as usual (stored, or
-    /// recognised as a duplicate) and then fails with a <see cref="GofluxException"/> whose
+    /// Loses the acknowledgement of the next <paramref name="count"/> stored publishes: each is stored (or recognised as a
+    /// duplicate) as usual and then fails with a <see cref="GofluxException"/> whose
     /// <see cref="GofluxException.PublishOutcome"/> is <see cref="PublishOutcome.Unknown"/>, as a publish whose
     /// acknowledgement timed out does on a real server.
     /// </summary>
@@ -31,9 +45,9 @@ public sealed partial class InMemoryJetStream
     public void LoseNextPublishAck(int count = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        lock (_gate)
+        lock (_ctx.Gate)
         {
-            _lostPublishAcks += count;
+            _ctx.Faults.LostPublishAcks += count;
         }
     }
 
@@ -42,9 +56,9 @@ public sealed partial class InMemoryJetStream
     public void DropNextAck(int count = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        lock (_gate)
+        lock (_ctx.Gate)
         {
-            _dropAcks += count;
+            _ctx.Faults.DropAcks += count;
         }
     }
 
@@ -53,35 +67,15 @@ public sealed partial class InMemoryJetStream
     public void DuplicateNextDelivery(int count = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        lock (_gate)
+        lock (_ctx.Gate)
         {
-            _duplicateDeliveries += count;
-        }
-    }
-
-    /// <summary>Gets or sets a value indicating whether every publish fails as if the server were down (stage Transport).</summary>
-    public bool RejectPublishes
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _rejectPublishes;
-            }
-        }
-
-        set
-        {
-            lock (_gate)
-            {
-                _rejectPublishes = value;
-            }
+            _ctx.Faults.DuplicateDeliveries += count;
         }
     }
 
     private void ApplyPublishFaults(string subject)
     {
-        if (_rejectPublishes)
+        if (_ctx.Faults.RejectPublishes)
         {
             throw new GofluxException(GofluxStage.Transport, $"publishing to '{subject}' failed: the server is unavailable (injected fault); nothing was sent", subject: subject)
             {
@@ -89,42 +83,9 @@ public sealed partial class InMemoryJetStream
             };
         }
 
-        if (_publishFailures.TryDequeue(out var error))
+        if (_ctx.Faults.PublishFailures.TryDequeue(out var error))
         {
             throw error;
         }
-    }
-
-    private bool ConsumeLostPublishAck()
-    {
-        if (_lostPublishAcks == 0)
-        {
-            return false;
-        }
-
-        _lostPublishAcks--;
-        return true;
-    }
-
-    private bool ConsumeDropAck()
-    {
-        if (_dropAcks == 0)
-        {
-            return false;
-        }
-
-        _dropAcks--;
-        return true;
-    }
-
-    private bool ConsumeDuplicateDelivery()
-    {
-        if (_duplicateDeliveries == 0)
-        {
-            return false;
-        }
-
-        _duplicateDeliveries--;
-        return true;
     }
 }
