@@ -120,11 +120,16 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         private readonly List<PullRequest> _open = [];
         private readonly InMemoryJetStream _engine = consumer.Engine;
         private int _pending;
+        private bool _stopped;
 
         public async Task RunAsync(DeliveryPipeline<T> pipeline, MessageHandler<T> handler, SubscriptionStatus status, CancellationToken token)
         {
             token.ThrowIfCancellationRequested();
-            Pull(max);
+
+            // Withdraw the pull requests the moment the token is cancelled, as a server stops delivering to a client
+            // that is gone: a message the running handler naks afterwards waits for the next subscription.
+            using var withdraw = token.UnsafeRegister(static s => ((Loop)s!).Withdraw(), this);
+            Pull(max, token);
             status.Report(SubscriptionState.Listening);
             var reader = _inbox.Reader;
             var threshold = max / 2;
@@ -150,7 +155,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
                     _pending--;
                     if (_pending <= threshold && _pending < max && !token.IsCancellationRequested)
                     {
-                        Pull(max - _pending);
+                        Pull(max - _pending, token);
                     }
                 }
 
@@ -161,12 +166,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         /// <summary>Withdraws the open pull requests; what was pulled and not handled stays pending on the consumer.</summary>
         public void Stop()
         {
-            foreach (var r in _open)
-            {
-                _engine.Cancel(r);
-            }
-
-            _open.Clear();
+            Withdraw();
             _inbox.Writer.TryComplete();
             while (_inbox.Reader.TryRead(out _))
             {
@@ -174,13 +174,43 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
             }
         }
 
-        private void Pull(int batch)
+        /// <summary>Withdraws every open pull request; safe from any thread, any number of times.</summary>
+        public void Withdraw()
         {
-            _open.RemoveAll(static r => r.Done);
+            PullRequest[] open;
+            lock (_open)
+            {
+                _stopped = true;
+                open = [.. _open];
+                _open.Clear();
+            }
+
+            foreach (var r in open)
+            {
+                _engine.Cancel(r);
+            }
+        }
+
+        private void Pull(int batch, CancellationToken token)
+        {
             var request = new Request(_inbox.Writer, batch);
-            _open.Add(request);
+            lock (_open)
+            {
+                if (_stopped)
+                {
+                    return;
+                }
+
+                _open.RemoveAll(static r => r.Done);
+                _open.Add(request);
+            }
+
             _pending += batch;
             _engine.Pull(consumer.Stream, consumer.Name, request);
+            if (token.IsCancellationRequested)
+            {
+                Withdraw();
+            }
         }
     }
 
