@@ -68,7 +68,7 @@ public sealed partial class InMemoryJetStream
     /// <summary>Publishes bytes the caller hands over (not copied).</summary>
     internal PublishResult Publish(string subject, byte[] data, MessageHeaders? headers)
     {
-        PublishResult result;
+        List<Effect>? batch = null;
         try
         {
             lock (_ctx.Gate)
@@ -93,7 +93,8 @@ public sealed partial class InMemoryJetStream
                 var now = _ctx.Now;
                 try
                 {
-                    result = s.Accept(subject, data, headers, headerBytes, now);
+                    var result = s.Accept(subject, data, headers, headerBytes, now);
+                    batch = _ctx.Effects.Take();
                     if (!_ctx.Faults.TakeLostPublishAck())
                     {
                         return result;
@@ -108,7 +109,7 @@ public sealed partial class InMemoryJetStream
         }
         finally
         {
-            _ctx.Leave();
+            _ctx.Leave(batch);
         }
 
         throw new GofluxException(GofluxStage.Transport, $"publishing to '{subject}' has an unknown outcome: the acknowledgement was lost (injected fault); the message may have been stored", subject: subject)
@@ -157,6 +158,7 @@ public sealed partial class InMemoryJetStream
     /// <exception cref="ObjectDisposedException">The engine was disposed (as an ack on a closed connection fails).</exception>
     internal void Acknowledge(InMemoryDelivery delivery, InMemoryDelivery.AckKind kind, TimeSpan? delay, string? reason)
     {
+        List<Effect>? batch;
         lock (_ctx.Gate)
         {
             _ctx.ThrowIfDisposed();
@@ -180,9 +182,10 @@ public sealed partial class InMemoryJetStream
             }
 
             c.Acknowledge(delivery, kind, delay, reason);
+            batch = _ctx.Effects.Take();
         }
 
-        _ctx.Leave();
+        _ctx.Leave(batch);
     }
 
     /// <summary>The pull request of <see cref="FetchAsync"/>: collects deliveries, completes when it ends.</summary>
