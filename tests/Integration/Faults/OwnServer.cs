@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using NATS.Client.Core;
 
 namespace Goflux.Integration.Tests.Faults;
@@ -39,7 +39,7 @@ internal sealed class OwnServer : IAsyncDisposable
 
     public static async Task<OwnServer> StartAsync(CancellationToken cancellationToken)
     {
-        var lookup = await NatsServerLocator.FindBinaryAsync(NatsServerLocator.ProcessEnvironment(), cancellationToken);
+        var lookup = await NatsServerLocator.FindBinaryAsync(cancellationToken: cancellationToken);
         if (lookup.Path is null)
         {
             throw new InvalidOperationException(

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using FluentAssertions;
 using Goflux.Integration.Tests.JetStream;
 using Goflux.JetStream;
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using NATS.Client.Core;
 using NATS.Client.JetStream.Models;
 using NATS.Net;
