@@ -42,6 +42,11 @@ nats-up:
 nats-down:
 	bash scripts/nats-local.sh down
 
+## pack: build every src package with README, symbols (.snupkg) and SourceLink into artifacts/packages, and list them
+.PHONY: pack
+pack:
+	bash scripts/pack.sh
+
 ## format: apply the code style
 format:
 	dotnet format $(SOLUTION)

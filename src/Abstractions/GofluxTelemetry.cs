@@ -9,6 +9,10 @@ namespace Goflux;
 /// <c>traceparent</c>/<c>tracestate</c> into the message headers. Processing opens a
 /// <see cref="System.Diagnostics.ActivityKind.Consumer"/> activity <c>process {subject}</c> that is a root (no parent) with a
 /// link to the producer's span: asynchronous messaging decouples the two in time.
+/// Every metric carries what it belongs to: publish metrics the subject and, once the server has stored the message, the
+/// stream (<see cref="Attributes.Stream"/>); consume, process and ack-outcome metrics the subject, the stream and the
+/// consumer (<see cref="Attributes.ConsumerGroup"/>). Metrics are recorded on the shared meter, or on the meter of
+/// <see cref="PublisherOptions.MeterFactory"/>/<see cref="SubscriberOptions.MeterFactory"/> when one is set.
 /// </remarks>
 public static class GofluxTelemetry
 {
@@ -44,6 +48,9 @@ public static class GofluxTelemetry
 
         /// <summary><c>messaging.consumer.group.name</c>: the JetStream consumer.</summary>
         public const string ConsumerGroup = "messaging.consumer.group.name";
+
+        /// <summary><c>goflux.stream</c>: the JetStream stream the message was stored in or delivered from.</summary>
+        public const string Stream = "goflux.stream";
 
         /// <summary><c>error.type</c>.</summary>
         public const string ErrorType = "error.type";

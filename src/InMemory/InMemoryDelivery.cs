@@ -1,4 +1,5 @@
 using System.Globalization;
+using Goflux.InMemory.Internal;
 using Goflux.Transport;
 
 namespace Goflux.InMemory;
@@ -14,9 +15,10 @@ public sealed class InMemoryDelivery : IMessageAcker
 {
     private readonly InMemoryJetStream _engine;
 
-    internal InMemoryDelivery(InMemoryJetStream engine, string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers, DeliveryInfo metadata)
+    internal InMemoryDelivery(InMemoryJetStream engine, ConsumerState consumer, string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers, DeliveryInfo metadata)
     {
         _engine = engine;
+        Consumer = consumer;
         Subject = subject;
         Data = data;
         Headers = headers;
@@ -43,42 +45,41 @@ public sealed class InMemoryDelivery : IMessageAcker
     /// <inheritdoc />
     public AckCapabilities Capabilities => AckCapabilities.All;
 
+    /// <summary>Gets the consumer that made the delivery.</summary>
+    internal ConsumerState Consumer { get; }
+
     /// <summary>Acknowledges the message.</summary>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
-    /// <returns>A completed task.</returns>
+    /// <returns>A completed task, or one failed with <see cref="ObjectDisposedException"/> when the engine was disposed.</returns>
     public ValueTask AckAsync(CancellationToken cancellationToken = default)
     {
-        _engine.Acknowledge(this, AckKind.Ack, null, null);
-        return default;
+        return Send(AckKind.Ack, null, null);
     }
 
     /// <summary>Negatively acknowledges the message: redelivered now, or after <paramref name="delay"/>.</summary>
     /// <param name="delay">The delay, or <see langword="null"/> for an immediate redelivery.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
-    /// <returns>A completed task.</returns>
+    /// <returns>A completed task, or one failed with <see cref="ObjectDisposedException"/> when the engine was disposed.</returns>
     public ValueTask NakAsync(TimeSpan? delay = null, CancellationToken cancellationToken = default)
     {
-        _engine.Acknowledge(this, AckKind.Nak, delay, null);
-        return default;
+        return Send(AckKind.Nak, delay, null);
     }
 
     /// <summary>Restarts the message's ack timer (<c>+WPI</c>).</summary>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
-    /// <returns>A completed task.</returns>
+    /// <returns>A completed task, or one failed with <see cref="ObjectDisposedException"/> when the engine was disposed.</returns>
     public ValueTask InProgressAsync(CancellationToken cancellationToken = default)
     {
-        _engine.Acknowledge(this, AckKind.InProgress, null, null);
-        return default;
+        return Send(AckKind.InProgress, null, null);
     }
 
     /// <summary>Terminates the message (<c>+TERM</c>): never redelivered.</summary>
     /// <param name="reason">The reason, reported in the MSG_TERMINATED advisory.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
-    /// <returns>A completed task.</returns>
+    /// <returns>A completed task, or one failed with <see cref="ObjectDisposedException"/> when the engine was disposed.</returns>
     public ValueTask TermAsync(string? reason = null, CancellationToken cancellationToken = default)
     {
-        _engine.Acknowledge(this, AckKind.Term, null, reason);
-        return default;
+        return Send(AckKind.Term, null, reason);
     }
 
     /// <inheritdoc />
@@ -92,6 +93,19 @@ public sealed class InMemoryDelivery : IMessageAcker
 
     /// <inheritdoc />
     ValueTask IMessageAcker.TermAsync(string? reason, CancellationToken cancellationToken) => TermAsync(reason, cancellationToken);
+
+    private ValueTask Send(AckKind kind, TimeSpan? delay, string? reason)
+    {
+        try
+        {
+            _engine.Acknowledge(this, kind, delay, reason);
+            return default;
+        }
+        catch (ObjectDisposedException ex)
+        {
+            return ValueTask.FromException(ex);
+        }
+    }
 
     internal enum AckKind
     {

@@ -35,6 +35,12 @@ public enum InMemoryEventKind
     /// <summary>A delivery's ack wait ran out; the message is due for redelivery.</summary>
     AckWaitExpired,
 
+    /// <summary>A nak delay ran out; the message is due for redelivery.</summary>
+    NakDelayExpired,
+
+    /// <summary>A delivery's BackOff step ran out; the message is due for redelivery.</summary>
+    BackOffExpired,
+
     /// <summary>A message ran out of deliveries (MaxDeliver) and will not be delivered again.</summary>
     MaxDeliveriesReached,
 

@@ -2,10 +2,25 @@ namespace Goflux.InMemory;
 
 public sealed partial class InMemoryJetStream
 {
-    private readonly Queue<Exception> _publishFailures = new();
-    private int _dropAcks;
-    private int _duplicateDeliveries;
-    private bool _rejectPublishes;
+    /// <summary>Gets or sets a value indicating whether every publish fails as if the server were down (stage Transport).</summary>
+    public bool RejectPublishes
+    {
+        get
+        {
+            lock (_ctx.Gate)
+            {
+                return _ctx.Faults.RejectPublishes;
+            }
+        }
+
+        set
+        {
+            lock (_ctx.Gate)
+            {
+                _ctx.Faults.RejectPublishes = value;
+            }
+        }
+    }
 
     /// <summary>
     /// Makes the next publish fail with <paramref name="error"/>; nothing is stored. Calls queue up: each fails one publish.
@@ -14,9 +29,9 @@ public sealed partial class InMemoryJetStream
     public void FailNextPublish(Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        lock (_gate)
+        lock (_ctx.Gate)
         {
-            _publishFailures.Enqueue(error);
+            _ctx.Faults.PublishFailures.Enqueue(error);
         }
     }
 
@@ -25,9 +40,9 @@ public sealed partial class InMemoryJetStream
     public void DropNextAck(int count = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        lock (_gate)
+        lock (_ctx.Gate)
         {
-            _dropAcks += count;
+            _ctx.Faults.DropAcks += count;
         }
     }
 
@@ -36,64 +51,22 @@ public sealed partial class InMemoryJetStream
     public void DuplicateNextDelivery(int count = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        lock (_gate)
+        lock (_ctx.Gate)
         {
-            _duplicateDeliveries += count;
-        }
-    }
-
-    /// <summary>Gets or sets a value indicating whether every publish fails as if the server were down (stage Transport).</summary>
-    public bool RejectPublishes
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _rejectPublishes;
-            }
-        }
-
-        set
-        {
-            lock (_gate)
-            {
-                _rejectPublishes = value;
-            }
+            _ctx.Faults.DuplicateDeliveries += count;
         }
     }
 
     private void ApplyPublishFaults(string subject)
     {
-        if (_rejectPublishes)
+        if (_ctx.Faults.RejectPublishes)
         {
             throw new GofluxException(GofluxStage.Transport, $"publishing to '{subject}' failed: the server is unavailable (injected fault)", subject: subject);
         }
 
-        if (_publishFailures.TryDequeue(out var error))
+        if (_ctx.Faults.PublishFailures.TryDequeue(out var error))
         {
             throw error;
         }
-    }
-
-    private bool ConsumeDropAck()
-    {
-        if (_dropAcks == 0)
-        {
-            return false;
-        }
-
-        _dropAcks--;
-        return true;
-    }
-
-    private bool ConsumeDuplicateDelivery()
-    {
-        if (_duplicateDeliveries == 0)
-        {
-            return false;
-        }
-
-        _duplicateDeliveries--;
-        return true;
     }
 }

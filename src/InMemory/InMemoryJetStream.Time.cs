@@ -4,55 +4,37 @@ namespace Goflux.InMemory;
 
 public sealed partial class InMemoryJetStream
 {
-    private readonly Lock _idleGate = new();
-    private int _inFlight;
-    private TaskCompletionSource? _idleWaiter;
-
     /// <summary>Gets the number of deliveries handed to subscribers and not yet handled.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => _ctx.Idle.InFlight;
 
     /// <summary>
-    /// Completes when no subscriber handler is running and nothing is deliverable now to any open subscription.
+    /// Completes when every delivery handed to a subscriber has been handled, except by handlers that wait on a timer of
+    /// <see cref="TimeProvider"/> (they wait for virtual time to move).
     /// </summary>
     /// <param name="cancellationToken">A token to stop waiting (a handler that waits on something else never lets the engine go idle).</param>
     /// <returns>A task that completes when the engine is idle.</returns>
-    public async Task WaitForIdleAsync(CancellationToken cancellationToken = default)
-    {
-        while (true)
-        {
-            Task wait;
-            lock (_idleGate)
-            {
-                if (Volatile.Read(ref _inFlight) == 0)
-                {
-                    return;
-                }
-
-                _idleWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = _idleWaiter.Task;
-            }
-
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    /// <exception cref="ObjectDisposedException">The engine was disposed (also while waiting).</exception>
+    public Task WaitForIdleAsync(CancellationToken cancellationToken = default) => _ctx.Idle.WaitAsync(cancellationToken);
 
     /// <summary>
-    /// Advances the engine's <see cref="FakeTimeProvider"/> by <paramref name="by"/>, stopping at every engine deadline on
-    /// the way (ack waits, nak delays, max age, fetch expiry) and letting every resulting delivery settle before going on.
+    /// Advances the engine's <see cref="FakeTimeProvider"/> by <paramref name="by"/>, stopping at every deadline on the way
+    /// (ack waits, nak delays, max age, fetch expiry, and timers of <see cref="TimeProvider"/> that handlers wait on) and
+    /// letting every resulting delivery settle before going on.
     /// </summary>
     /// <param name="by">How far to advance.</param>
     /// <param name="cancellationToken">A token to stop waiting.</param>
     /// <returns>A task that completes when virtual time has reached the target and the engine is idle.</returns>
     /// <exception cref="InvalidOperationException">The engine does not run on a <see cref="FakeTimeProvider"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     public async Task AdvanceAsync(TimeSpan by, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
-        if (TimeProvider is not FakeTimeProvider fake)
+        if (Options.TimeProvider is not FakeTimeProvider fake)
         {
             throw new InvalidOperationException("AdvanceAsync needs an engine built on a FakeTimeProvider; with a real clock, time passes by itself.");
         }
 
-        var target = fake.GetUtcNow() + by;
+        var target = Internal.EngineContext.Add(fake.GetUtcNow(), by);
         await WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
         while (true)
         {
@@ -69,15 +51,7 @@ public sealed partial class InMemoryJetStream
                 return;
             }
 
-            if (due > now)
-            {
-                fake.Advance(due - now);
-            }
-            else
-            {
-                fake.Advance(TimeSpan.Zero);
-            }
-
+            fake.Advance(due > now ? due - now : TimeSpan.Zero);
             await WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
             if (fake.GetUtcNow() == now && NextDeadline() == next)
             {
@@ -87,54 +61,22 @@ public sealed partial class InMemoryJetStream
         }
     }
 
-    /// <summary>Reports one delivery handled by a subscriber.</summary>
-    internal void Handled()
-    {
-        TaskCompletionSource? waiter = null;
-        lock (_idleGate)
-        {
-            if (Interlocked.Decrement(ref _inFlight) == 0)
-            {
-                waiter = _idleWaiter;
-                _idleWaiter = null;
-            }
-        }
+    /// <summary>Reports one delivery handled by a subscriber (or dropped unhandled, <paramref name="scope"/> null).</summary>
+    internal void Handled(Internal.HandlerScope? scope) => _ctx.Idle.Handled(scope);
 
-        waiter?.TrySetResult();
-    }
+    /// <summary>Marks the start of a handler on this async flow.</summary>
+    internal Internal.HandlerScope EnterHandler() => _ctx.Idle.Enter();
 
     private DateTimeOffset? NextDeadline()
     {
-        lock (_gate)
+        DateTimeOffset? engine;
+        lock (_ctx.Gate)
         {
-            DateTimeOffset? next = null;
-            foreach (var s in _streams.Values)
-            {
-                if (s.Config.MaxAge > TimeSpan.Zero && s.FirstStored() is { } first)
-                {
-                    next = Min(next, first.Time + s.Config.MaxAge);
-                }
-
-                foreach (var c in s.Consumers.Values)
-                {
-                    if (c.TimerDue != DateTimeOffset.MaxValue)
-                    {
-                        next = Min(next, c.TimerDue);
-                    }
-
-                    foreach (var r in c.Waiting)
-                    {
-                        if (r.ExpiresAt is { } e)
-                        {
-                            next = Min(next, e);
-                        }
-                    }
-                }
-            }
-
-            return next;
+            _ctx.ThrowIfDisposed();
+            engine = _ctx.Scheduler.Earliest();
         }
-    }
 
-    private static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset b) => a is null || b < a ? b : a;
+        var handlers = _ctx.Idle.EarliestTimer();
+        return engine is null ? handlers : handlers is null || engine <= handlers ? engine : handlers;
+    }
 }

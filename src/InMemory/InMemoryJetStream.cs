@@ -1,11 +1,13 @@
 using Goflux.InMemory.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Goflux.InMemory;
 
 /// <summary>
 /// An in-memory JetStream engine: streams, consumers, acks, redelivery, limits and advisories with nats-server 2.10
-/// semantics, every deadline on a <see cref="TimeProvider"/>.
+/// semantics, every deadline on a <see cref="System.TimeProvider"/>.
 /// </summary>
 /// <remarks>
 /// <para>Configure it with NATS.Net's own <c>StreamConfig</c> and <c>ConsumerConfig</c>, so one configuration serves
@@ -14,17 +16,14 @@ namespace Goflux.InMemory;
 /// <para>With a <see cref="FakeTimeProvider"/>, time moves only when a test says so: <see cref="AdvanceAsync"/>
 /// advances it deadline by deadline and lets every resulting delivery settle, so a 30-second redelivery runs in
 /// microseconds.</para>
-/// <para>The engine is thread-safe: one lock guards its state. Deliveries are handed to subscribers synchronously and
-/// processed on the thread pool.</para>
+/// <para>The engine is thread-safe: one lock guards its state, and nothing runs under it but state changes. Deliveries
+/// to pull requests, advisory listeners and timer changes run after the lock is released, in the order they arose, so
+/// the order of effects is the same whatever clock is plugged in and whichever thread moves it.</para>
 /// </remarks>
 public sealed partial class InMemoryJetStream : IAsyncDisposable
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, MemStream> _streams = new(StringComparer.Ordinal);
-    private readonly List<InMemoryEvent> _events = [];
-    private readonly List<JetStreamAdvisory> _advisories = [];
-    private readonly InMemoryJetStreamOptions _options;
-    private bool _disposed;
+    private readonly EngineContext _ctx;
+    private readonly ILogger _logger;
 
     /// <summary>
     /// Initializes a new instance of the <see cref="InMemoryJetStream"/> class.
@@ -44,27 +43,33 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.TimeProvider, "options.TimeProvider");
-        _options = options;
-        TimeProvider = options.TimeProvider;
+        Options = options;
+        _logger = options.Logger ?? NullLogger.Instance;
+        _ctx = new EngineContext(this, options);
+        TimeProvider = new TrackingTimeProvider(options.TimeProvider, _ctx.Idle);
     }
 
-    /// <summary>Gets the clock every deadline runs on.</summary>
+    /// <summary>Gets the engine's clock, as handlers should use it.</summary>
+    /// <value>The clock of <see cref="InMemoryJetStreamOptions.TimeProvider"/>, wrapped: a handler that waits on a timer of
+    /// this provider (<c>Task.Delay(d, engine.TimeProvider)</c>, a heartbeat) counts as waiting for virtual time, so
+    /// <see cref="AdvanceAsync"/> and <see cref="WaitForIdleAsync"/> do not wait for it. The unwrapped clock is
+    /// <see cref="Options"/>.<see cref="InMemoryJetStreamOptions.TimeProvider"/>.</value>
     public TimeProvider TimeProvider { get; }
 
     /// <summary>Gets the options.</summary>
-    public InMemoryJetStreamOptions Options => _options;
+    public InMemoryJetStreamOptions Options { get; }
 
     /// <summary>Gets the server version whose behaviour the engine follows.</summary>
-    public string ServerVersion => _options.ServerVersion;
+    public string ServerVersion => Options.ServerVersion;
 
     /// <summary>Gets a snapshot of the ordered event log (empty when <see cref="InMemoryJetStreamOptions.RecordEvents"/> is off).</summary>
     public IReadOnlyList<InMemoryEvent> Events
     {
         get
         {
-            lock (_gate)
+            lock (_ctx.Gate)
             {
-                return [.. _events];
+                return [.. _ctx.Events];
             }
         }
     }
@@ -74,58 +79,72 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
     {
         get
         {
-            lock (_gate)
+            lock (_ctx.Gate)
             {
-                return [.. _advisories];
+                return [.. _ctx.Advisories];
             }
         }
     }
 
-    /// <summary>Raised (outside the engine lock) for each advisory.</summary>
+    /// <summary>Raised for each advisory, outside the engine lock, in the order the advisories were raised.</summary>
+    /// <remarks>A listener that throws does not fail the operation that raised the advisory: the exception is logged
+    /// through <see cref="InMemoryJetStreamOptions.Logger"/> and the engine carries on.</remarks>
     public event EventHandler<JetStreamAdvisory>? AdvisoryRaised;
 
-    /// <summary>Stops every timer and ends every open pull request. Streams and messages stay readable.</summary>
+    /// <summary>
+    /// Stops the engine: every open pull request ends with an <see cref="ObjectDisposedException"/> (so subscriptions end
+    /// with an error rooted in it), <see cref="WaitForIdleAsync"/> fails with it, and later operations and acks throw it.
+    /// Streams and messages stay readable through <see cref="Events"/> and <see cref="Advisories"/>.
+    /// </summary>
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
-        List<PullRequest> ended = [];
-        lock (_gate)
+        lock (_ctx.Gate)
         {
-            if (_disposed)
+            if (_ctx.Disposed)
             {
                 return default;
             }
 
-            _disposed = true;
-            foreach (var s in _streams.Values)
+            _ctx.Disposed = true;
+            var error = new ObjectDisposedException(nameof(InMemoryJetStream), "The in-memory JetStream engine was disposed.");
+            foreach (var s in _ctx.Streams.Values)
             {
-                s.AgeTimer?.Dispose();
-                foreach (var c in s.Consumers.Values)
+                foreach (var c in s.Consumers)
                 {
-                    c.Timer?.Dispose();
-                    ended.AddRange(c.Waiting);
-                    c.Waiting.Clear();
+                    c.Close(error);
                 }
             }
+
+            _ctx.Scheduler.Clear();
         }
 
-        foreach (var r in ended)
-        {
-            EndRequest(r, new ObjectDisposedException(nameof(InMemoryJetStream)));
-        }
-
+        _ctx.Leave();
+        _ctx.Scheduler.Dispose();
+        _ctx.Idle.Dispose();
         return default;
     }
 
-    private DateTimeOffset Now => TimeProvider.GetUtcNow();
-
-    private void Record(InMemoryEvent e)
+    /// <summary>Calls the <see cref="AdvisoryRaised"/> listeners; an effect, outside the lock. A listener failure is logged.</summary>
+    internal void NotifyAdvisory(JetStreamAdvisory advisory)
     {
-        if (_options.RecordEvents)
+        if (AdvisoryRaised is not { } handler)
         {
-            _events.Add(e);
+            return;
+        }
+
+        foreach (var listener in handler.GetInvocationList())
+        {
+            try
+            {
+                ((EventHandler<JetStreamAdvisory>)listener)(this, advisory);
+            }
+#pragma warning disable CA1031 // A listener must never fail the operation that raised the advisory, nor a timer thread.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.AdvisoryListenerFailed(_logger, advisory.Type, advisory.Stream, advisory.Consumer, advisory.StreamSequence, ex);
+            }
         }
     }
-
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }

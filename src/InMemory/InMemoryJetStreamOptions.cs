@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Goflux.InMemory;
 
 /// <summary>
@@ -19,6 +21,10 @@ public sealed record InMemoryJetStreamOptions
     /// <summary>Gets the largest message (payload plus headers) accepted, like the server's <c>max_payload</c>.</summary>
     /// <value>The default value is 1,048,576 bytes, the server's default.</value>
     public long MaxPayload { get; init; } = 1024 * 1024;
+
+    /// <summary>Gets the logger for what the engine cannot report otherwise (a failing <see cref="InMemoryJetStream.AdvisoryRaised"/> listener).</summary>
+    /// <value>The default value is <see langword="null"/> (nothing is logged).</value>
+    public ILogger? Logger { get; init; }
 
     /// <summary>Gets the server version the engine reports and whose behaviour it follows.</summary>
     /// <value>The default value is "2.10.27".</value>

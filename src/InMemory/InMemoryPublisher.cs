@@ -11,6 +11,7 @@ namespace Goflux.InMemory;
 public sealed class InMemoryPublisher<T> : IPublisher<T>
 {
     private readonly PublishPipeline<T> _pipeline;
+    private volatile bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="InMemoryPublisher{T}"/> class.</summary>
     /// <param name="engine">The engine; not owned.</param>
@@ -24,12 +25,21 @@ public sealed class InMemoryPublisher<T> : IPublisher<T>
     }
 
     /// <inheritdoc />
+    /// <exception cref="ObjectDisposedException">The publisher (or its engine) was disposed.</exception>
     public ValueTask<PublishResult> PublishAsync(string subject, T value, PublishOptions? options = null, CancellationToken cancellationToken = default)
-        => _pipeline.PublishAsync(subject, value, options, cancellationToken);
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _pipeline.PublishAsync(subject, value, options, cancellationToken);
+    }
 
-    /// <summary>Does nothing: the engine is not owned.</summary>
+    /// <summary>Marks the publisher disposed: later publishes throw <see cref="ObjectDisposedException"/>. The engine is
+    /// not owned and stays as it is.</summary>
     /// <returns>A completed task.</returns>
-    public ValueTask DisposeAsync() => default;
+    public ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        return default;
+    }
 
     private sealed class Transport(InMemoryJetStream engine) : ITransportPublisher
     {

@@ -22,12 +22,19 @@ namespace Goflux.InMemory;
 /// (On a real server a plain nak travels the consumer's ack queue while a pull request does not, so a nak sent just
 /// before the pull can still lose that race; the contract scenario waits for the nak to be applied.)
 /// </para>
+/// <para>
+/// Cancellation and disposal work as on the JetStream subscriber: once the token is cancelled (or the subscriber
+/// disposed) no handler is called again, and messages pulled but not yet handled are left unsettled, so they stay
+/// pending and are redelivered after their ack wait. The handler running at that moment finishes, and its message is
+/// settled as usual.
+/// </para>
 /// </remarks>
 public sealed class InMemorySubscriber<T> : ISubscriber<T>
 {
     private readonly InMemoryConsumer _consumer;
     private readonly IMessageDecoder<T> _decoder;
     private readonly SubscriberOptions _options;
+    private readonly CancellationTokenSource _disposed = new();
 
     /// <summary>Initializes a new instance of the <see cref="InMemorySubscriber{T}"/> class.</summary>
     /// <param name="consumer">The consumer to pull from; not owned.</param>
@@ -48,107 +55,176 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
     public SubscriptionStatus Status { get; } = new();
 
     /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="subject"/> or <paramref name="handler"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="subject"/> is not a valid subject.</exception>
+    /// <exception cref="ObjectDisposedException">The subscriber was disposed.</exception>
+    /// <exception cref="GofluxException">The consumer or its stream does not exist or was deleted, or the engine was
+    /// disposed (stage <see cref="GofluxStage.Subscribe"/>, the <see cref="ObjectDisposedException"/> as inner exception).</exception>
+    /// <remarks>Cancelling <paramref name="cancellationToken"/> or disposing the subscriber completes the task normally.</remarks>
     public async Task SubscribeAsync(string subject, MessageHandler<T> handler, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(handler);
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         var pipeline = new DeliveryPipeline<T>(_decoder, _options, subject, _consumer.Name);
-        var engine = _consumer.Engine;
-        var channel = Channel.CreateUnbounded<InMemoryDelivery>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
-        var open = new List<PullRequest>();
-        var max = _options.MaxMessages;
-        var threshold = max / 2;
-        var pendingMsgs = 0;
-
-        void Completed(Exception? error)
-        {
-            if (error is not null)
-            {
-                channel.Writer.TryComplete(error);
-            }
-        }
-
-        void Pull(int batch)
-        {
-            var request = engine.Pull(_consumer.Stream, _consumer.Name, batch, d => channel.Writer.TryWrite(d), Completed);
-            pendingMsgs += batch;
-            lock (open)
-            {
-                open.RemoveAll(r => r.Done);
-                if (!request.Done)
-                {
-                    open.Add(request);
-                }
-            }
-        }
-
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        var loop = new Loop(_consumer, _options.MaxMessages);
         Status.Report(SubscriptionState.Starting);
         Exception? ended = null;
         try
         {
-            Pull(max);
-            Status.Report(SubscriptionState.Listening);
-            while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            await loop.RunAsync(pipeline, handler, Status, run.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
+        {
+        }
+        catch (GofluxException ex) when (ex.Stage == GofluxStage.Subscribe)
+        {
+            ended = ex;
+            throw;
+        }
+        catch (GofluxException ex)
+        {
+            ended = new GofluxException(GofluxStage.Subscribe, $"Subscription to '{subject}' on consumer '{_consumer.Name}' ended: {ex.Message}", ex, subject, ex.ErrorCode);
+            throw ended;
+        }
+        catch (ObjectDisposedException ex)
+        {
+            ended = new GofluxException(GofluxStage.Subscribe, $"Subscription to '{subject}' on consumer '{_consumer.Name}' ended: the in-memory JetStream engine was disposed.", ex, subject);
+            throw ended;
+        }
+        finally
+        {
+            loop.Stop();
+            Status.Report(ended is null ? SubscriptionState.Stopped : SubscriptionState.Faulted, ended);
+        }
+    }
+
+    /// <summary>
+    /// Stops every running <see cref="SubscribeAsync"/> of this subscriber (their tasks complete normally); later calls
+    /// throw <see cref="ObjectDisposedException"/>. The consumer and the engine are left as they are: the caller owns them.
+    /// </summary>
+    /// <returns>A task that completes when the subscriptions were told to stop.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_disposed.IsCancellationRequested)
+        {
+            await _disposed.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One running subscription: its pull window, inbox and open pull requests.</summary>
+    private sealed class Loop(InMemoryConsumer consumer, int max)
+    {
+        private readonly Channel<InMemoryDelivery> _inbox = Channel.CreateUnbounded<InMemoryDelivery>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        private readonly List<PullRequest> _open = [];
+        private readonly InMemoryJetStream _engine = consumer.Engine;
+        private int _pending;
+        private bool _stopped;
+
+        public async Task RunAsync(DeliveryPipeline<T> pipeline, MessageHandler<T> handler, SubscriptionStatus status, CancellationToken token)
+        {
+            token.ThrowIfCancellationRequested();
+
+            // Withdraw the pull requests the moment the token is cancelled, as a server stops delivering to a client
+            // that is gone: a message the running handler naks afterwards waits for the next subscription.
+            using var withdraw = token.UnsafeRegister(static s => ((Loop)s!).Withdraw(), this);
+            Pull(max, token);
+            status.Report(SubscriptionState.Listening);
+            var reader = _inbox.Reader;
+            var threshold = max / 2;
+            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
-                while (channel.Reader.TryRead(out var delivery))
+                // Checked before every handler call: after cancellation nothing more is handled or settled.
+                while (!token.IsCancellationRequested && reader.TryRead(out var delivery))
                 {
+                    var scope = _engine.EnterHandler();
                     try
                     {
                         await pipeline.ProcessAsync(
                             new IncomingMessage(delivery.Subject, delivery.Data, delivery.Headers, delivery.Metadata, delivery),
                             handler,
-                            cancellationToken).ConfigureAwait(false);
-
-                        // Counted once handled, as NATS.Net does after the consuming loop's yield returns.
-                        pendingMsgs--;
-                        if (pendingMsgs <= threshold && pendingMsgs < max && !cancellationToken.IsCancellationRequested)
-                        {
-                            Pull(max - pendingMsgs);
-                        }
+                            token).ConfigureAwait(false);
                     }
                     finally
                     {
-                        engine.Handled();
+                        _engine.Handled(scope);
+                    }
+
+                    // Counted once handled, as NATS.Net does after the consuming loop's yield returns.
+                    _pending--;
+                    if (_pending <= threshold && _pending < max && !token.IsCancellationRequested)
+                    {
+                        Pull(max - _pending, token);
                     }
                 }
+
+                token.ThrowIfCancellationRequested();
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+
+        /// <summary>Withdraws the open pull requests; what was pulled and not handled stays pending on the consumer.</summary>
+        public void Stop()
         {
-        }
-        catch (ChannelClosedException ex) when (ex.InnerException is GofluxException inner)
-        {
-            ended = inner;
-            throw new GofluxException(GofluxStage.Subscribe, $"Subscription to '{subject}' on consumer '{_consumer.Name}' ended: {inner.Message}", inner, subject, inner.ErrorCode);
-        }
-        catch (GofluxException ex) when (ex.Stage != GofluxStage.Subscribe)
-        {
-            ended = ex;
-            throw new GofluxException(GofluxStage.Subscribe, $"Subscription to '{subject}' on consumer '{_consumer.Name}' ended: {ex.Message}", ex, subject, ex.ErrorCode);
-        }
-        finally
-        {
-            Status.Report(ended is null ? SubscriptionState.Stopped : SubscriptionState.Faulted, ended);
-            List<PullRequest> toCancel;
-            lock (open)
+            Withdraw();
+            _inbox.Writer.TryComplete();
+            while (_inbox.Reader.TryRead(out _))
             {
-                toCancel = [.. open];
-                open.Clear();
+                _engine.Handled(null); // pulled, never handled: redelivered after its ack wait, as on the server
+            }
+        }
+
+        /// <summary>Withdraws every open pull request; safe from any thread, any number of times.</summary>
+        public void Withdraw()
+        {
+            PullRequest[] open;
+            lock (_open)
+            {
+                _stopped = true;
+                open = [.. _open];
+                _open.Clear();
             }
 
-            foreach (var r in toCancel)
+            foreach (var r in open)
             {
-                engine.Cancel(_consumer.Stream, _consumer.Name, r);
+                _engine.Cancel(r);
+            }
+        }
+
+        private void Pull(int batch, CancellationToken token)
+        {
+            var request = new Request(_inbox.Writer, batch);
+            lock (_open)
+            {
+                if (_stopped)
+                {
+                    return;
+                }
+
+                _open.RemoveAll(static r => r.Done);
+                _open.Add(request);
             }
 
-            channel.Writer.TryComplete();
-            while (channel.Reader.TryRead(out _))
+            _pending += batch;
+            _engine.Pull(consumer.Stream, consumer.Name, request);
+            if (token.IsCancellationRequested)
             {
-                engine.Handled(); // Pulled but never handled: the server would redeliver them after their ack wait.
+                Withdraw();
             }
         }
     }
 
-    /// <summary>Does nothing: the consumer and engine are not owned.</summary>
-    /// <returns>A completed task.</returns>
-    public ValueTask DisposeAsync() => default;
+    /// <summary>A pull request whose deliveries go to the subscription's inbox.</summary>
+    private sealed class Request(ChannelWriter<InMemoryDelivery> inbox, int batch) : PullRequest(batch, noWait: false, tracksHandling: true)
+    {
+        public override void Deliver(InMemoryDelivery delivery) => inbox.TryWrite(delivery);
+
+        public override void End(Exception? error)
+        {
+            if (error is not null)
+            {
+                inbox.TryComplete(error);
+            }
+        }
+    }
 }

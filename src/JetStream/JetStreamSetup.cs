@@ -47,13 +47,13 @@ public static class JetStreamSetup
         {
             return await js.CreateStreamAsync(config, timeout.Token).ConfigureAwait(false);
         }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode == Errors.StreamNameInUse)
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode == JetStreamErrorCodes.StreamNameInUse)
         {
             throw new GofluxException(
                 GofluxStage.Transport,
-                $"Stream '{name}' already exists with a different configuration and was left unchanged (err_code {Errors.StreamNameInUse}). Update it explicitly or choose another name.",
+                $"Stream '{name}' already exists with a different configuration and was left unchanged (err_code {JetStreamErrorCodes.StreamNameInUse}). Update it explicitly or choose another name.",
                 ex,
-                errorCode: Errors.StreamNameInUse);
+                errorCode: JetStreamErrorCodes.StreamNameInUse);
         }
         catch (NatsJSApiException ex)
         {
@@ -104,7 +104,7 @@ public static class JetStreamSetup
         }
         catch (NatsJSApiException ex)
         {
-            var what = ex.Error.ErrCode == Errors.StreamNotFound
+            var what = ex.Error.ErrCode == JetStreamErrorCodes.StreamNotFound
                 ? $"stream '{stream}' does not exist"
                 : ex.Error.Description;
             throw new GofluxException(

@@ -20,6 +20,8 @@ public sealed class DeliveryPipeline<T>
     private readonly string _subscription;
     private readonly string? _consumerGroup;
     private readonly Action<AckOutcome, bool>? _onSettled;
+    private readonly Instruments _instruments;
+    private string? _stream;
 
     /// <summary>
     /// Initializes a new instance of the <see cref="DeliveryPipeline{T}"/> class.
@@ -40,6 +42,7 @@ public sealed class DeliveryPipeline<T>
         _subscription = subscription;
         _consumerGroup = consumerGroup;
         _onSettled = _options.EnableTelemetry ? RecordOutcome : null;
+        _instruments = Instruments.For(_options.MeterFactory);
     }
 
     /// <summary>Processes one raw delivery.</summary>
@@ -53,6 +56,11 @@ public sealed class DeliveryPipeline<T>
         ArgumentNullException.ThrowIfNull(handler);
         var telemetry = _options.EnableTelemetry;
         var start = telemetry ? _options.TimeProvider.GetTimestamp() : 0;
+        if (_stream is null && incoming.Delivery is { Stream: { Length: > 0 } stream })
+        {
+            // A consumer belongs to one stream: remember it for the metrics that have no delivery at hand.
+            _stream = stream;
+        }
 
         T payload;
         try
@@ -111,7 +119,7 @@ public sealed class DeliveryPipeline<T>
             if (telemetry)
             {
                 RecordConsumed(incoming.Subject, errorType);
-                if (Telemetry.ProcessDuration.Enabled)
+                if (_instruments.ProcessDuration.Enabled)
                 {
                     var tags = BaseTags(incoming.Subject, "process");
                     if (errorType is not null)
@@ -119,7 +127,7 @@ public sealed class DeliveryPipeline<T>
                         tags.Add(GofluxTelemetry.Attributes.ErrorType, errorType);
                     }
 
-                    Telemetry.ProcessDuration.Record(_options.TimeProvider.GetElapsedTime(start).TotalSeconds, tags);
+                    _instruments.ProcessDuration.Record(_options.TimeProvider.GetElapsedTime(start).TotalSeconds, tags);
                 }
             }
         }
@@ -219,12 +227,17 @@ public sealed class DeliveryPipeline<T>
             tags.Add(GofluxTelemetry.Attributes.ConsumerGroup, _consumerGroup);
         }
 
+        if (_stream is not null)
+        {
+            tags.Add(GofluxTelemetry.Attributes.Stream, _stream);
+        }
+
         return tags;
     }
 
     private void RecordConsumed(string subject, string? errorType)
     {
-        if (!Telemetry.Consumed.Enabled)
+        if (!_instruments.Consumed.Enabled)
         {
             return;
         }
@@ -235,12 +248,12 @@ public sealed class DeliveryPipeline<T>
             tags.Add(GofluxTelemetry.Attributes.ErrorType, errorType);
         }
 
-        Telemetry.Consumed.Add(1, tags);
+        _instruments.Consumed.Add(1, tags);
     }
 
     private void RecordOutcome(AckOutcome outcome, bool failed)
     {
-        if (!Telemetry.AckOutcomes.Enabled)
+        if (!_instruments.AckOutcomes.Enabled)
         {
             return;
         }
@@ -251,6 +264,16 @@ public sealed class DeliveryPipeline<T>
             { GofluxTelemetry.Attributes.DestinationName, _subscription },
             { GofluxTelemetry.Attributes.AckError, failed },
         };
-        Telemetry.AckOutcomes.Add(1, tags);
+        if (_consumerGroup is not null)
+        {
+            tags.Add(GofluxTelemetry.Attributes.ConsumerGroup, _consumerGroup);
+        }
+
+        if (_stream is not null)
+        {
+            tags.Add(GofluxTelemetry.Attributes.Stream, _stream);
+        }
+
+        _instruments.AckOutcomes.Add(1, tags);
     }
 }

@@ -18,6 +18,7 @@ public sealed class PublishPipeline<T>
     private readonly ITransportPublisher _transport;
     private readonly IMessageEncoder<T> _encoder;
     private readonly PublisherOptions _options;
+    private readonly Instruments _instruments;
 
     /// <summary>
     /// Initializes a new instance of the <see cref="PublishPipeline{T}"/> class.
@@ -33,6 +34,7 @@ public sealed class PublishPipeline<T>
         _encoder = encoder;
         _options = options ?? PublisherOptions.Default;
         ArgumentNullException.ThrowIfNull(_options.TimeProvider, "options.TimeProvider");
+        _instruments = Instruments.For(_options.MeterFactory);
     }
 
     /// <summary>Gets the options.</summary>
@@ -72,6 +74,7 @@ public sealed class PublishPipeline<T>
         var start = telemetry ? _options.TimeProvider.GetTimestamp() : 0;
         using var activity = telemetry ? StartProducer(subject, messageId) : null;
         string? errorType = null;
+        string? stream = null;
         try
         {
             using var buffer = PooledBufferWriter.Rent();
@@ -91,7 +94,9 @@ public sealed class PublishPipeline<T>
 
             try
             {
-                return await _transport.PublishAsync(new OutgoingMessage(subject, buffer.WrittenMemory, headers), cancellationToken).ConfigureAwait(false);
+                var result = await _transport.PublishAsync(new OutgoingMessage(subject, buffer.WrittenMemory, headers), cancellationToken).ConfigureAwait(false);
+                stream = result.Stream;
+                return result;
             }
             catch (GofluxException ex)
             {
@@ -118,9 +123,9 @@ public sealed class PublishPipeline<T>
         }
         finally
         {
-            if (telemetry && (Telemetry.Sent.Enabled || Telemetry.OperationDuration.Enabled))
+            if (telemetry && (_instruments.Sent.Enabled || _instruments.OperationDuration.Enabled))
             {
-                Record(subject, start, errorType);
+                Record(subject, stream, start, errorType);
             }
         }
     }
@@ -148,7 +153,7 @@ public sealed class PublishPipeline<T>
         return activity;
     }
 
-    private void Record(string subject, long start, string? errorType)
+    private void Record(string subject, string? stream, long start, string? errorType)
     {
         var tags = new TagList
         {
@@ -156,19 +161,24 @@ public sealed class PublishPipeline<T>
             { GofluxTelemetry.Attributes.OperationName, "send" },
             { GofluxTelemetry.Attributes.DestinationName, subject },
         };
+        if (!string.IsNullOrEmpty(stream))
+        {
+            tags.Add(GofluxTelemetry.Attributes.Stream, stream);
+        }
+
         if (errorType is not null)
         {
             tags.Add(GofluxTelemetry.Attributes.ErrorType, errorType);
         }
 
-        if (Telemetry.Sent.Enabled)
+        if (_instruments.Sent.Enabled)
         {
-            Telemetry.Sent.Add(1, tags);
+            _instruments.Sent.Add(1, tags);
         }
 
-        if (Telemetry.OperationDuration.Enabled)
+        if (_instruments.OperationDuration.Enabled)
         {
-            Telemetry.OperationDuration.Record(_options.TimeProvider.GetElapsedTime(start).TotalSeconds, tags);
+            _instruments.OperationDuration.Record(_options.TimeProvider.GetElapsedTime(start).TotalSeconds, tags);
         }
     }
 

@@ -81,7 +81,7 @@ internal sealed class ConsumerWatch
             await _consumer.RefreshAsync(timeout.Token).ConfigureAwait(false);
             return null;
         }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode is Errors.ConsumerNotFound or Errors.StreamNotFound)
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode is JetStreamErrorCodes.ConsumerNotFound or JetStreamErrorCodes.StreamNotFound)
         {
             return ex;
         }

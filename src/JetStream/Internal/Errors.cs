@@ -7,18 +7,6 @@ namespace Goflux.JetStream.Internal;
 /// <summary>Turns NATS.Net failures into <see cref="GofluxException"/>s that say what went wrong.</summary>
 internal static class Errors
 {
-    /// <summary>JetStream <c>err_code</c> for "consumer not found".</summary>
-    internal const int ConsumerNotFound = 10014;
-
-    /// <summary>JetStream <c>err_code</c> for "message size exceeds maximum allowed" (the stream's max_msg_size).</summary>
-    internal const int MessageTooLarge = 10054;
-
-    /// <summary>JetStream <c>err_code</c> for "stream name already in use with a different configuration".</summary>
-    internal const int StreamNameInUse = 10058;
-
-    /// <summary>JetStream <c>err_code</c> for "stream not found".</summary>
-    internal const int StreamNotFound = 10059;
-
     /// <summary>Whether a publish failure can be mapped (anything NATS.Net raises, and its timeouts).</summary>
     internal static bool IsNatsFailure(Exception ex) => ex is NatsException or TimeoutException;
 
@@ -49,7 +37,7 @@ internal static class Errors
         error.ErrCode)
     {
         // Over the stream's max message size: the same message can never be stored.
-        IsPermanent = error.ErrCode == MessageTooLarge,
+        IsPermanent = error.ErrCode == JetStreamErrorCodes.MessageExceedsMaximum,
     };
 
     /// <summary>Maps a failure to reach or keep a consumer.</summary>
@@ -59,8 +47,8 @@ internal static class Errors
         {
             var what = api.Error.ErrCode switch
             {
-                StreamNotFound => $"stream '{stream}' does not exist",
-                ConsumerNotFound => $"consumer '{consumer}' does not exist on stream '{stream}'",
+                JetStreamErrorCodes.StreamNotFound => $"stream '{stream}' does not exist",
+                JetStreamErrorCodes.ConsumerNotFound => $"consumer '{consumer}' does not exist on stream '{stream}'",
                 _ => $"the server rejected consumer '{consumer}' on stream '{stream}': {api.Error.Description}",
             };
             return new GofluxException(
@@ -92,8 +80,8 @@ internal static class Errors
         var code = check?.Error.ErrCode;
         var what = code switch
         {
-            StreamNotFound => $"stream '{stream}' was deleted",
-            ConsumerNotFound => $"consumer '{consumer}' was deleted from stream '{stream}'",
+            JetStreamErrorCodes.StreamNotFound => $"stream '{stream}' was deleted",
+            JetStreamErrorCodes.ConsumerNotFound => $"consumer '{consumer}' was deleted from stream '{stream}'",
             _ => $"the server ended the pull on consumer '{consumer}' of stream '{stream}': {cause.Message}",
         };
         var suffix = code is { } c ? $" (err_code {c})" : string.Empty;

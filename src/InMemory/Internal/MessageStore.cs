@@ -1,30 +1,14 @@
-using System.Text;
 using Goflux;
-using NATS.Client.JetStream.Models;
 
 namespace Goflux.InMemory.Internal;
 
-/// <summary>One stream's store and state. Every member runs under the engine lock.</summary>
-internal sealed class MemStream
+/// <summary>One stream's stored messages, by sequence and by subject. Every member runs under the engine lock.</summary>
+internal sealed class MessageStore
 {
-    private readonly List<MemMessage?> _slots = [];
+    private readonly List<StoredMessage?> _slots = [];
     private readonly Dictionary<string, SubjectState> _subjects = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ulong> _dedupe = new(StringComparer.Ordinal);
-    private readonly Queue<(string Id, DateTimeOffset Expires)> _dedupeOrder = new();
     private int _head;
     private ulong _slotBase = 1; // sequence of _slots[0]
-
-    public MemStream(StreamConfig config, DateTimeOffset created)
-    {
-        Config = config;
-        Created = created;
-    }
-
-    public StreamConfig Config { get; set; }
-
-    public DateTimeOffset Created { get; }
-
-    public Dictionary<string, MemConsumer> Consumers { get; } = new(StringComparer.Ordinal);
 
     public ulong LastSeq { get; private set; }
 
@@ -33,12 +17,6 @@ internal sealed class MemStream
     public long Messages { get; private set; }
 
     public long Bytes { get; private set; }
-
-    public string? LastMsgId { get; set; }
-
-    public ITimer? AgeTimer { get; set; }
-
-    public bool Deleted { get; set; }
 
     public ulong FirstSeq
     {
@@ -51,7 +29,7 @@ internal sealed class MemStream
 
     public int NumSubjects => _subjects.Count;
 
-    public MemMessage? FirstStored()
+    public StoredMessage? FirstStored()
     {
         for (var i = _head; i < _slots.Count; i++)
         {
@@ -64,7 +42,7 @@ internal sealed class MemStream
         return null;
     }
 
-    public MemMessage? Get(ulong seq)
+    public StoredMessage? Get(ulong seq)
     {
         if (seq < _slotBase)
         {
@@ -76,7 +54,7 @@ internal sealed class MemStream
     }
 
     /// <summary>The next stored message at or after <paramref name="seq"/>.</summary>
-    public MemMessage? NextFrom(ulong seq)
+    public StoredMessage? NextFrom(ulong seq)
     {
         var start = seq < _slotBase ? 0 : seq - _slotBase;
         if (start < (ulong)_head)
@@ -95,7 +73,7 @@ internal sealed class MemStream
         return null;
     }
 
-    public IEnumerable<MemMessage> All()
+    public IEnumerable<StoredMessage> All()
     {
         for (var i = _head; i < _slots.Count; i++)
         {
@@ -172,11 +150,10 @@ internal sealed class MemStream
         EnsureSlot(LastSeq);
     }
 
-    public MemMessage Store(string subject, byte[] data, MessageHeaders? headers, int headerBytes, DateTimeOffset now, string? msgId)
+    public StoredMessage Store(string subject, byte[] data, MessageHeaders? headers, long size, DateTimeOffset now, string? msgId)
     {
         var seq = ++LastSeq;
-        var size = MessageSize(subject, data.Length, headerBytes);
-        var m = new MemMessage(seq, subject, data, headers, now, msgId, size);
+        var m = new StoredMessage(seq, subject, data, headers, now, msgId, size);
         EnsureSlot(seq);
         _slots[(int)(seq - _slotBase)] = m;
         Messages++;
@@ -193,7 +170,7 @@ internal sealed class MemStream
         return m;
     }
 
-    public bool Remove(ulong seq, out MemMessage? removed)
+    public bool Remove(ulong seq, out StoredMessage? removed)
     {
         removed = Get(seq);
         if (removed is null)
@@ -230,61 +207,6 @@ internal sealed class MemStream
         _subjects.Clear();
         Messages = 0;
         Bytes = 0;
-    }
-
-    public bool TryGetDuplicate(string msgId, DateTimeOffset now, out ulong seq)
-    {
-        ExpireDedupe(now);
-        return _dedupe.TryGetValue(msgId, out seq);
-    }
-
-    public void RememberMsgId(string msgId, ulong seq, DateTimeOffset now)
-    {
-        ExpireDedupe(now);
-        var window = Config.DuplicateWindow;
-        if (window <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        _dedupe[msgId] = seq;
-        _dedupeOrder.Enqueue((msgId, now + window));
-    }
-
-    public long MessageSize(string subject, int payload, int hdr)
-    {
-        return Config.Storage == StreamConfigStorage.Memory
-            ? subject.Length + hdr + payload + 16
-            : hdr == 0 ? 30 + subject.Length + payload : 34 + subject.Length + hdr + payload;
-    }
-
-    public static int HeaderBytes(MessageHeaders? headers)
-    {
-        if (headers is null || headers.Count == 0)
-        {
-            return 0;
-        }
-
-        var n = 12; // "NATS/1.0\r\n" and the final "\r\n"
-        foreach (var (name, values) in headers)
-        {
-            foreach (var v in values)
-            {
-                n += Encoding.UTF8.GetByteCount(name) + 2 + Encoding.UTF8.GetByteCount(v) + 2;
-            }
-        }
-
-        return n;
-    }
-
-    private void ExpireDedupe(DateTimeOffset now)
-    {
-        while (_dedupeOrder.Count > 0 && _dedupeOrder.Peek().Expires <= now)
-        {
-            var (id, expires) = _dedupeOrder.Dequeue();
-            _ = expires;
-            _dedupe.Remove(id);
-        }
     }
 
     private void EnsureSlot(ulong seq)

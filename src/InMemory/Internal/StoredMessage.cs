@@ -2,9 +2,9 @@ using Goflux;
 
 namespace Goflux.InMemory.Internal;
 
-internal sealed class MemMessage
+internal sealed class StoredMessage
 {
-    public MemMessage(ulong sequence, string subject, byte[] data, MessageHeaders? headers, DateTimeOffset time, string? msgId, long size)
+    public StoredMessage(ulong sequence, string subject, byte[] data, MessageHeaders? headers, DateTimeOffset time, string? msgId, long size)
     {
         Sequence = sequence;
         Subject = subject;

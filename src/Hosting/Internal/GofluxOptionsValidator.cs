@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Options;
+
+namespace Goflux.Hosting.Internal;
+
+internal sealed class GofluxOptionsValidator(GofluxRegistry registry) : IValidateOptions<GofluxOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GofluxOptions options)
+    {
+        if (options.StartTimeout <= TimeSpan.Zero)
+        {
+            return ValidateOptionsResult.Fail($"{registry.Section}:StartTimeout must be positive (was {options.StartTimeout}).");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
+}
+
+internal sealed class GofluxHandlerOptionsValidator(GofluxRegistry registry) : IValidateOptions<GofluxHandlerOptions>
+{
+    public static string SectionOf(string root, string consumer) => $"{root}:Consumers:{consumer}";
+
+    public ValidateOptionsResult Validate(string? name, GofluxHandlerOptions options)
+    {
+        if (name is null || !registry.Handlers.Any(h => h.Consumer == name))
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        var key = SectionOf(registry.Section, name);
+        var errors = new List<string>();
+        if (options.MaxConcurrency is < 1 or > GofluxHandlerOptions.MaxConcurrencyLimit)
+        {
+            errors.Add($"{key}:MaxConcurrency must be between 1 and {GofluxHandlerOptions.MaxConcurrencyLimit} (was {options.MaxConcurrency}).");
+        }
+
+        if (options.MaxMessages < 1)
+        {
+            errors.Add($"{key}:MaxMessages must be at least 1 (was {options.MaxMessages}).");
+        }
+
+        if (options.Subject is { } subject && !Subjects.IsValidPattern(subject))
+        {
+            errors.Add($"{key}:Subject must be a valid subject or pattern (was '{subject}').");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

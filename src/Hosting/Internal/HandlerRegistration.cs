@@ -1,0 +1,50 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Goflux.Hosting.Internal;
+
+/// <summary>A hosted consumer as declared: where it reads from and what handles its messages.</summary>
+internal abstract class HandlerRegistration(string stream, string consumer, Type? handlerType)
+{
+    public string Stream { get; } = stream;
+
+    public string Consumer { get; } = consumer;
+
+    /// <summary>Gets the handler class, or <see langword="null"/> for a delegate.</summary>
+    public Type? HandlerType { get; } = handlerType;
+
+    public abstract Type PayloadType { get; }
+
+    public abstract HostedConsumer Create(IServiceProvider services, GofluxFactory factory, GofluxHandlerOptions options, ConsumerDeclaration declaration);
+}
+
+internal sealed class HandlerRegistration<T>(
+    string stream,
+    string consumer,
+    Type? handlerType,
+    Func<IServiceProvider, Message<T>, CancellationToken, ValueTask> invoke,
+    GofluxHandlerBuilder<T>.HandlerPipeline pipeline)
+    : HandlerRegistration(stream, consumer, handlerType)
+{
+    public override Type PayloadType => typeof(T);
+
+    public override HostedConsumer Create(IServiceProvider services, GofluxFactory factory, GofluxHandlerOptions options, ConsumerDeclaration declaration)
+    {
+        var scopes = services.GetRequiredService<IServiceScopeFactory>();
+        MessageHandler<T> terminal = async (message, cancellationToken) =>
+        {
+            var scope = scopes.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
+            {
+                await invoke(scope.ServiceProvider, message, cancellationToken).ConfigureAwait(false);
+            }
+        };
+
+        var handler = Middleware.Apply(terminal, pipeline.Middlewares);
+        var settle = pipeline.Retry is { } policy ? Middleware.RetryAck<T>(policy) : Middleware.AutoAck<T>();
+        var subject = options.Subject
+            ?? declaration.Config.FilterSubject
+            ?? declaration.Config.FilterSubjects?.FirstOrDefault()
+            ?? ">";
+        return new HostedConsumer<T>(this, settle(handler), GofluxCodecs.Decoder<T>(services), factory, options, subject);
+    }
+}

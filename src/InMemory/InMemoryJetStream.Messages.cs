@@ -1,0 +1,202 @@
+using System.Globalization;
+using Goflux.InMemory.Internal;
+
+namespace Goflux.InMemory;
+
+public sealed partial class InMemoryJetStream
+{
+    /// <summary>
+    /// Publishes raw bytes to the stream that captures <paramref name="subject"/>, with the server's checks in the server's
+    /// order (S-23): expected stream, dedupe, expected sequences and message id, rollup, message size, limits.
+    /// </summary>
+    /// <param name="subject">A literal subject.</param>
+    /// <param name="data">The payload; copied.</param>
+    /// <param name="headers">Headers, stored verbatim (S-22); copied. <c>Nats-*</c> headers act as on the server (case-sensitive, S-08).</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The PubAck: stream, sequence, and whether it was a duplicate (original sequence, S-24).</returns>
+    /// <exception cref="ArgumentException">The subject is not a valid publish subject.</exception>
+    /// <exception cref="GofluxException">No stream captures the subject (stage Publish, no error code), or the stream rejected
+    /// the message (stage Publish, the server's error code), or an injected fault.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    public ValueTask<PublishResult> PublishAsync(string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers = null, CancellationToken cancellationToken = default)
+    {
+        Subjects.ValidatePublishSubject(subject);
+        return new(Publish(subject, data.ToArray(), headers?.Clone()));
+    }
+
+    /// <summary>Pulls up to <paramref name="batch"/> messages from a consumer.</summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="consumer">The consumer name.</param>
+    /// <param name="batch">The most messages to return, at least 1.</param>
+    /// <param name="expires">How long to wait for the batch to fill, on the engine's clock; <see langword="null"/> returns only what is deliverable now (no-wait).</param>
+    /// <param name="cancellationToken">A token to cancel the wait; the deliveries made so far are returned.</param>
+    /// <returns>The deliveries, in delivery order.</returns>
+    /// <exception cref="GofluxException">The stream (10059) or consumer (10014) does not exist, or it was deleted while waiting.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed (also while waiting).</exception>
+    public async ValueTask<IReadOnlyList<InMemoryDelivery>> FetchAsync(string stream, string consumer, int batch, TimeSpan? expires = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(consumer);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        var request = new FetchRequest(batch, noWait: expires is null);
+        lock (_ctx.Gate)
+        {
+            var c = _ctx.GetConsumer(stream, consumer);
+            c.AddRequest(request);
+            if (!request.Done)
+            {
+                if (expires is { } e)
+                {
+                    _ctx.Scheduler.Schedule(request, EngineContext.Add(_ctx.Now, e));
+                }
+                else
+                {
+                    c.Withdraw(request);
+                }
+            }
+        }
+
+        _ctx.Leave();
+        using (cancellationToken.Register(static r => ((FetchRequest)r!).Engine!.Cancel((PullRequest)r), request.WithEngine(this)))
+        {
+            await request.Completion.ConfigureAwait(false);
+        }
+
+        return request.Got;
+    }
+
+    /// <summary>Publishes bytes the caller hands over (not copied).</summary>
+    internal PublishResult Publish(string subject, byte[] data, MessageHeaders? headers)
+    {
+        try
+        {
+            lock (_ctx.Gate)
+            {
+                _ctx.ThrowIfDisposed();
+                ApplyPublishFaults(subject);
+                var headerBytes = StreamState.HeaderBytes(headers);
+                var payload = data.LongLength + headerBytes;
+                if (Options.MaxPayload > 0 && payload > Options.MaxPayload)
+                {
+                    throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {Options.MaxPayload}"), subject: subject) { IsPermanent = true };
+                }
+
+                var s = _ctx.StreamFor(subject) ?? throw new GofluxException(GofluxStage.Publish, $"no stream captures subject '{subject}' (no responders)", subject: subject);
+                var now = _ctx.Now;
+                try
+                {
+                    return s.Accept(subject, data, headers, headerBytes, now);
+                }
+                catch (GofluxException ex)
+                {
+                    _ctx.Record(new(InMemoryEventKind.Rejected, now, s.Name, null, subject, 0, Reason: ex.Message));
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            _ctx.Leave();
+        }
+    }
+
+    /// <summary>Opens a pull request for a subscriber; deliveries and its end reach it as effects, in order.</summary>
+    /// <exception cref="GofluxException">The stream or consumer does not exist.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    internal void Pull(string stream, string consumer, PullRequest request)
+    {
+        try
+        {
+            lock (_ctx.Gate)
+            {
+                _ctx.GetConsumer(stream, consumer).AddRequest(request);
+            }
+        }
+        finally
+        {
+            _ctx.Leave();
+        }
+    }
+
+    /// <summary>Withdraws an open pull request (the client stopped); it ends normally.</summary>
+    internal void Cancel(PullRequest request)
+    {
+        lock (_ctx.Gate)
+        {
+            if (request.Owner is { } c)
+            {
+                c.Withdraw(request);
+            }
+            else
+            {
+                _ctx.EndRequest(request, null);
+            }
+        }
+
+        _ctx.Leave();
+    }
+
+    /// <summary>Applies an acknowledgement from a delivery.</summary>
+    /// <exception cref="ObjectDisposedException">The engine was disposed (as an ack on a closed connection fails).</exception>
+    internal void Acknowledge(InMemoryDelivery delivery, InMemoryDelivery.AckKind kind, TimeSpan? delay, string? reason)
+    {
+        lock (_ctx.Gate)
+        {
+            _ctx.ThrowIfDisposed();
+            if (_ctx.Faults.TakeDropAck())
+            {
+                return;
+            }
+
+            var c = delivery.Consumer;
+            if (c.Deleted)
+            {
+                // Like the server, the ack subject names the stream and consumer: a consumer made again under the
+                // same name receives it; without one the ack has no subscriber (S-86).
+                var md = delivery.Metadata;
+                if (!_ctx.Streams.TryGetValue(md.Stream, out var s) || s.Consumer(md.Consumer) is not { } again)
+                {
+                    return;
+                }
+
+                c = again;
+            }
+
+            c.Acknowledge(delivery, kind, delay, reason);
+        }
+
+        _ctx.Leave();
+    }
+
+    /// <summary>The pull request of <see cref="FetchAsync"/>: collects deliveries, completes when it ends.</summary>
+    private sealed class FetchRequest(int batch, bool noWait) : PullRequest(batch, noWait, tracksHandling: false)
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public List<InMemoryDelivery> Got { get; } = new(Math.Min(batch, 256));
+
+        public Task Completion => _done.Task;
+
+        public InMemoryJetStream? Engine { get; private set; }
+
+        public FetchRequest WithEngine(InMemoryJetStream engine)
+        {
+            Engine = engine;
+            return this;
+        }
+
+        public override void Deliver(InMemoryDelivery delivery) => Got.Add(delivery);
+
+        public override void End(Exception? error)
+        {
+            if (error is null)
+            {
+                _done.TrySetResult();
+            }
+            else
+            {
+                _done.TrySetException(error);
+            }
+        }
+    }
+}

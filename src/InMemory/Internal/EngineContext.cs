@@ -1,0 +1,169 @@
+namespace Goflux.InMemory.Internal;
+
+/// <summary>
+/// What every part of the engine shares: the lock, the clock, the streams, the event log and advisories, the
+/// scheduler, the effects queue, idle tracking and injected faults.
+/// </summary>
+/// <remarks>
+/// Lock rules: every member that reads or changes state runs under <see cref="Gate"/>. Nothing under the lock calls out
+/// (listeners, pull request sinks, timers): it queues effects instead, and whoever takes the lock calls
+/// <see cref="Leave"/> after releasing it, which runs the queued effects and re-arms the timer.
+/// </remarks>
+internal sealed class EngineContext
+{
+    public EngineContext(InMemoryJetStream owner, InMemoryJetStreamOptions options)
+    {
+        Owner = owner;
+        Options = options;
+        Clock = options.TimeProvider;
+        RecordEvents = options.RecordEvents;
+        Effects = new EffectQueue(this);
+        Scheduler = new Scheduler(this);
+        Idle = new IdleTracker(this);
+    }
+
+    public Lock Gate { get; } = new();
+
+    public InMemoryJetStream Owner { get; }
+
+    public InMemoryJetStreamOptions Options { get; }
+
+    /// <summary>Gets the clock deadlines run on (the one given in the options, not the handler-facing wrapper).</summary>
+    public TimeProvider Clock { get; }
+
+    public bool RecordEvents { get; }
+
+    public Dictionary<string, StreamState> Streams { get; } = new(StringComparer.Ordinal);
+
+    public List<InMemoryEvent> Events { get; } = [];
+
+    public List<JetStreamAdvisory> Advisories { get; } = [];
+
+    public Scheduler Scheduler { get; }
+
+    public EffectQueue Effects { get; }
+
+    public IdleTracker Idle { get; }
+
+    public Faults Faults { get; } = new();
+
+    public bool Disposed { get; set; }
+
+    public DateTimeOffset Now => Clock.GetUtcNow();
+
+    /// <summary>Adds <paramref name="d"/> to <paramref name="t"/>, saturating at <see cref="DateTimeOffset.MaxValue"/>
+    /// (and <see cref="DateTimeOffset.MinValue"/>): a delay of <see cref="TimeSpan.MaxValue"/> means never.</summary>
+    public static DateTimeOffset Add(DateTimeOffset t, TimeSpan d)
+    {
+        if (d > TimeSpan.Zero && DateTimeOffset.MaxValue - t <= d)
+        {
+            return DateTimeOffset.MaxValue;
+        }
+
+        if (d < TimeSpan.Zero && t - DateTimeOffset.MinValue <= -d)
+        {
+            return DateTimeOffset.MinValue;
+        }
+
+        return t + d;
+    }
+
+    public void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Disposed, Owner);
+
+    public void Record(InMemoryEvent e)
+    {
+        if (RecordEvents)
+        {
+            Events.Add(e);
+        }
+    }
+
+    public void RaiseAdvisory(JetStreamAdvisory advisory)
+    {
+        Advisories.Add(advisory);
+        Effects.Add(new Effect(EffectKind.Advisory, null, null, advisory, null));
+    }
+
+    public void HandOff(PullRequest request, InMemoryDelivery delivery)
+        => Effects.Add(new Effect(EffectKind.HandOff, request, delivery, null, null));
+
+    /// <summary>Ends a request (once) and queues its completion. Under the lock.</summary>
+    public void EndRequest(PullRequest request, Exception? error)
+    {
+        if (request.MarkDone())
+        {
+            Effects.Add(new Effect(EffectKind.EndRequest, request, null, null, error));
+        }
+    }
+
+    /// <summary>The stream that captures <paramref name="subject"/>, or <see langword="null"/>. Under the lock.</summary>
+    public StreamState? StreamFor(string subject)
+    {
+        foreach (var s in Streams.Values)
+        {
+            if (s.Captures(subject))
+            {
+                return s;
+            }
+        }
+
+        return null;
+    }
+
+    public StreamState GetStream(string name)
+    {
+        ThrowIfDisposed();
+        return Streams.TryGetValue(name, out var s) ? s : throw Errors.StreamNotFound();
+    }
+
+    public ConsumerState GetConsumer(string stream, string consumer)
+        => GetStream(stream).Consumer(consumer) ?? throw Errors.ConsumerNotFound();
+
+    /// <summary>Runs the effects queued so far and re-arms the timer when a deadline moved earlier. Outside the lock.</summary>
+    public void Leave()
+    {
+        if (Effects.Any)
+        {
+            Effects.Drain();
+        }
+
+        if (Scheduler.NeedsRearm)
+        {
+            Scheduler.Rearm();
+        }
+    }
+}
+
+/// <summary>Injected faults, counted down under the engine lock.</summary>
+internal sealed class Faults
+{
+    public Queue<Exception> PublishFailures { get; } = new();
+
+    public int DropAcks { get; set; }
+
+    public int DuplicateDeliveries { get; set; }
+
+    public bool RejectPublishes { get; set; }
+
+    public bool TakeDropAck()
+    {
+        if (DropAcks == 0)
+        {
+            return false;
+        }
+
+        DropAcks--;
+        return true;
+    }
+
+    public bool TakeDuplicateDelivery()
+    {
+        if (DuplicateDeliveries == 0)
+        {
+            return false;
+        }
+
+        DuplicateDeliveries--;
+        return true;
+    }
+}
