@@ -68,6 +68,7 @@ public sealed partial class InMemoryJetStream
     /// <summary>Publishes bytes the caller hands over (not copied).</summary>
     internal PublishResult Publish(string subject, byte[] data, MessageHeaders? headers)
     {
+        List<Effect>? batch = null;
         try
         {
             lock (_ctx.Gate)
@@ -85,7 +86,9 @@ public sealed partial class InMemoryJetStream
                 var now = _ctx.Now;
                 try
                 {
-                    return s.Accept(subject, data, headers, headerBytes, now);
+                    var result = s.Accept(subject, data, headers, headerBytes, now);
+                    batch = _ctx.Effects.Take();
+                    return result;
                 }
                 catch (GofluxException ex)
                 {
@@ -96,7 +99,7 @@ public sealed partial class InMemoryJetStream
         }
         finally
         {
-            _ctx.Leave();
+            _ctx.Leave(batch);
         }
     }
 
@@ -140,6 +143,7 @@ public sealed partial class InMemoryJetStream
     /// <exception cref="ObjectDisposedException">The engine was disposed (as an ack on a closed connection fails).</exception>
     internal void Acknowledge(InMemoryDelivery delivery, InMemoryDelivery.AckKind kind, TimeSpan? delay, string? reason)
     {
+        List<Effect>? batch;
         lock (_ctx.Gate)
         {
             _ctx.ThrowIfDisposed();
@@ -163,9 +167,10 @@ public sealed partial class InMemoryJetStream
             }
 
             c.Acknowledge(delivery, kind, delay, reason);
+            batch = _ctx.Effects.Take();
         }
 
-        _ctx.Leave();
+        _ctx.Leave(batch);
     }
 
     /// <summary>The pull request of <see cref="FetchAsync"/>: collects deliveries, completes when it ends.</summary>

@@ -64,8 +64,11 @@ public sealed partial class InMemoryJetStream
     /// <summary>Reports one delivery handled by a subscriber (or dropped unhandled, <paramref name="scope"/> null).</summary>
     internal void Handled(Internal.HandlerScope? scope) => _ctx.Idle.Handled(scope);
 
-    /// <summary>Marks the start of a handler on this async flow.</summary>
-    internal Internal.HandlerScope EnterHandler() => _ctx.Idle.Enter();
+    /// <summary>Marks the start of a subscription's handler loop on this async flow.</summary>
+    internal Internal.HandlerScope EnterHandlers() => _ctx.Idle.Enter();
+
+    /// <summary>Marks the end of a subscription's handler loop.</summary>
+    internal void ExitHandlers(Internal.HandlerScope scope) => _ctx.Idle.Exit(scope);
 
     private DateTimeOffset? NextDeadline()
     {

@@ -133,12 +133,24 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
             status.Report(SubscriptionState.Listening);
             var reader = _inbox.Reader;
             var threshold = max / 2;
+            var scope = _engine.EnterHandlers();
+            try
+            {
+                await HandleAsync(reader, scope, pipeline, handler, threshold, token).ConfigureAwait(false);
+            }
+            finally
+            {
+                _engine.ExitHandlers(scope);
+            }
+        }
+
+        private async Task HandleAsync(ChannelReader<InMemoryDelivery> reader, HandlerScope scope, DeliveryPipeline<T> pipeline, MessageHandler<T> handler, int threshold, CancellationToken token)
+        {
             while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
             {
                 // Checked before every handler call: after cancellation nothing more is handled or settled.
                 while (!token.IsCancellationRequested && reader.TryRead(out var delivery))
                 {
-                    var scope = _engine.EnterHandler();
                     try
                     {
                         await pipeline.ProcessAsync(

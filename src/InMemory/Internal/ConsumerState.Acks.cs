@@ -99,6 +99,7 @@ internal sealed partial class ConsumerState
         Forget(p);
         MoveFloor(p);
         Stream.Retain(p.Seq);
+        DropSettledDeadlines();
     }
 
     /// <summary>Ack policy all: acknowledges every pending message at or below <paramref name="acked"/> (S-85).</summary>

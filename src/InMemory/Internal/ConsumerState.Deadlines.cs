@@ -146,6 +146,16 @@ internal sealed partial class ConsumerState
         CheckAt(due);
     }
 
+    /// <summary>Drops deadlines of settled messages from the head of the heap, so acks in order keep it small.</summary>
+    private void DropSettledDeadlines()
+    {
+        while (_deadlines.TryPeek(out var item, out _)
+            && (!_pending.TryGetValue(item.Seq, out var p) || p.Version != item.Version))
+        {
+            _deadlines.Dequeue();
+        }
+    }
+
     private void CheckAt(DateTimeOffset due)
     {
         if (due < ScheduledDue)

@@ -45,7 +45,7 @@ internal sealed class EffectQueue
     private readonly EngineContext _ctx;
     private List<Effect> _queue = [];
     private List<Effect> _running = [];
-    private bool _draining;
+    private int _draining;
     private int _waiting;
 
     public EffectQueue(EngineContext ctx) => _ctx = ctx;
@@ -57,24 +57,41 @@ internal sealed class EffectQueue
     public void Add(in Effect effect)
     {
         _queue.Add(effect);
-        _waiting = _queue.Count;
+        Volatile.Write(ref _waiting, _queue.Count);
+    }
+
+    /// <summary>
+    /// Takes the queued effects to run once the lock is released, unless none wait or another thread runs effects.
+    /// Under the engine lock; the caller passes the batch to <see cref="Run(List{Effect})"/> after releasing it.
+    /// </summary>
+    public List<Effect>? Take()
+    {
+        if (_queue.Count == 0 || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+        {
+            return null;
+        }
+
+        return Swap();
     }
 
     /// <summary>Runs queued effects until none is left, unless another thread is doing so. Outside the engine lock.</summary>
     public void Drain()
     {
-        List<Effect> batch;
+        List<Effect>? batch;
         lock (_ctx.Gate)
         {
-            if (_draining || _queue.Count == 0)
-            {
-                return;
-            }
-
-            _draining = true;
-            batch = Swap();
+            batch = Take();
         }
 
+        if (batch is not null)
+        {
+            Run(batch);
+        }
+    }
+
+    /// <summary>Runs a batch taken with <see cref="Take"/>, then whatever was queued meanwhile. Outside the engine lock.</summary>
+    public void Run(List<Effect> batch)
+    {
         while (true)
         {
             foreach (var e in batch)
@@ -82,16 +99,25 @@ internal sealed class EffectQueue
                 Run(e);
             }
 
+            batch.Clear();
+
+            // Release the drainer role with a full fence, then look again: a thread that queued an effect meanwhile
+            // either sees the role free (and drains itself) or its effect is seen here.
+            Interlocked.Exchange(ref _draining, 0);
+            if (Volatile.Read(ref _waiting) == 0)
+            {
+                return;
+            }
+
             lock (_ctx.Gate)
             {
-                batch.Clear();
-                if (_queue.Count == 0)
+                var next = Take();
+                if (next is null)
                 {
-                    _draining = false;
                     return;
                 }
 
-                batch = Swap();
+                batch = next;
             }
         }
     }
@@ -101,7 +127,7 @@ internal sealed class EffectQueue
         var batch = _queue;
         _queue = _running;
         _running = batch;
-        _waiting = 0;
+        Volatile.Write(ref _waiting, 0);
         return batch;
     }
 

@@ -120,9 +120,13 @@ internal sealed class EngineContext
         => GetStream(stream).Consumer(consumer) ?? throw Errors.ConsumerNotFound();
 
     /// <summary>Runs the effects queued so far and re-arms the timer when a deadline moved earlier. Outside the lock.</summary>
-    public void Leave()
+    public void Leave(List<Effect>? batch = null)
     {
-        if (Effects.Any)
+        if (batch is not null)
+        {
+            Effects.Run(batch);
+        }
+        else if (Effects.Any)
         {
             Effects.Drain();
         }

@@ -28,7 +28,8 @@ internal sealed class IdleTracker
     /// <summary>A delivery was handed to a subscriber. May run under the engine lock.</summary>
     public void Add() => Interlocked.Increment(ref _inFlight);
 
-    /// <summary>Marks the start of a handler on this async flow; its timers on the engine clock are tracked.</summary>
+    /// <summary>Marks the start of a subscription's handler loop on this async flow: timers its handlers create on the
+    /// engine clock are tracked, per delivery.</summary>
     public HandlerScope Enter()
     {
         var scope = new HandlerScope(this);
@@ -36,22 +37,38 @@ internal sealed class IdleTracker
         return scope;
     }
 
-    /// <summary>A delivery was handled (or dropped unhandled, <paramref name="scope"/> null).</summary>
+    /// <summary>Marks the end of a handler loop.</summary>
+    public void Exit(HandlerScope scope)
+    {
+        lock (_gate)
+        {
+            scope.Closed = true;
+            if (scope.Armed > 0)
+            {
+                scope.Armed = 0;
+                _waiting--;
+            }
+        }
+
+        if (CurrentScope.Value == scope)
+        {
+            CurrentScope.Value = null;
+        }
+    }
+
+    /// <summary>A delivery was handled (by the handler loop of <paramref name="scope"/>), or dropped unhandled
+    /// (<paramref name="scope"/> null). Timers the handler left armed stop counting.</summary>
     public void Handled(HandlerScope? scope)
     {
-        TaskCompletionSource? signal = null;
+        TaskCompletionSource? signal;
         lock (_gate)
         {
             if (scope is not null)
             {
-                if (CurrentScope.Value == scope)
-                {
-                    CurrentScope.Value = null;
-                }
-
-                scope.Closed = true;
+                scope.Generation++;
                 if (scope.Armed > 0)
                 {
+                    scope.Armed = 0;
                     _waiting--;
                 }
             }
@@ -123,11 +140,16 @@ internal sealed class IdleTracker
         lock (_gate)
         {
             timer.Due = due;
+            _armed.Add(timer);
             var scope = timer.Scope;
-            if (_armed.Add(timer) && !scope.Closed && scope.Armed++ == 0)
+            if (!timer.Counted && !scope.Closed && timer.Generation == scope.Generation)
             {
-                _waiting++;
-                signal = TakeSignalIfIdle();
+                timer.Counted = true;
+                if (scope.Armed++ == 0)
+                {
+                    _waiting++;
+                    signal = TakeSignalIfIdle();
+                }
             }
         }
 
@@ -138,10 +160,15 @@ internal sealed class IdleTracker
     {
         lock (_gate)
         {
+            _armed.Remove(timer);
             var scope = timer.Scope;
-            if (_armed.Remove(timer) && !scope.Closed && --scope.Armed == 0)
+            if (timer.Counted)
             {
-                _waiting--;
+                timer.Counted = false;
+                if (!scope.Closed && timer.Generation == scope.Generation && --scope.Armed == 0)
+                {
+                    _waiting--;
+                }
             }
         }
     }
@@ -159,12 +186,15 @@ internal sealed class IdleTracker
     }
 }
 
-/// <summary>One handler run: how many of its timers on the engine clock are armed.</summary>
+/// <summary>One handler loop: how many timers on the engine clock the current delivery's handler has armed. The
+/// generation moves on with every delivery, so a timer left behind by an earlier handler no longer counts.</summary>
 internal sealed class HandlerScope(IdleTracker tracker)
 {
     public IdleTracker Tracker { get; } = tracker;
 
     public int Armed { get; set; }
+
+    public int Generation { get; set; }
 
     public bool Closed { get; set; }
 }
@@ -192,7 +222,7 @@ internal sealed class TrackingTimeProvider(TimeProvider inner, IdleTracker idle)
             return Inner.CreateTimer(callback, state, dueTime, period);
         }
 
-        var timer = new TrackedTimer(Inner, idle, scope, callback, state);
+        var timer = new TrackedTimer(Inner, idle, scope, callback, state) { Generation = scope.Generation };
         timer.Change(dueTime, period);
         return timer;
     }
@@ -221,6 +251,12 @@ internal sealed class TrackedTimer : ITimer
     }
 
     public HandlerScope Scope { get; }
+
+    /// <summary>Gets the generation of <see cref="Scope"/> (the delivery) the timer belongs to.</summary>
+    public int Generation { get; init; }
+
+    /// <summary>Gets or sets a value indicating whether the timer counts as armed in its scope (under the tracker's lock).</summary>
+    public bool Counted { get; set; }
 
     /// <summary>Gets or sets when the timer fires next (under the tracker's lock).</summary>
     public DateTimeOffset Due { get; set; }

@@ -150,7 +150,10 @@ internal sealed partial class StreamState : Scheduled
             c.OnRemoved(seq, m.Subject);
         }
 
-        _ctx.Record(new(InMemoryEventKind.Removed, _ctx.Now, Name, null, m.Subject, seq, Reason: reason));
+        if (_ctx.RecordEvents)
+        {
+            _ctx.Record(new(InMemoryEventKind.Removed, _ctx.Now, Name, null, m.Subject, seq, Reason: reason));
+        }
     }
 
     /// <summary>Interest and workqueue retention after an ack or term (S-39, S-42, S-83).</summary>
