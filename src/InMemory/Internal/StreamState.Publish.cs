@@ -77,7 +77,7 @@ internal sealed partial class StreamState
 
         if (Config.MaxMsgSize >= 0 && hdrBytes + data.LongLength > Config.MaxMsgSize)
         {
-            throw new GofluxException(GofluxStage.Publish, "message size exceeds maximum allowed", null, subject, JetStreamErrorCodes.MessageExceedsMaximum) { IsPermanent = true };
+            throw new GofluxException(GofluxStage.Publish, "message size exceeds maximum allowed", null, subject, JetStreamErrorCodes.MessageExceedsMaximum) { IsPermanent = true, PublishOutcome = PublishOutcome.Rejected };
         }
 
         if (hdrBytes > ushort.MaxValue)
