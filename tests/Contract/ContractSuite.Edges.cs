@@ -63,13 +63,14 @@ public abstract partial class ContractSuite
         var (stream, prefix) = Unique("S24w");
         await StreamAsync(stream, prefix);
 
-        var r1 = await B.PublishAsync(prefix + ".a", Bytes("1"), new MessageHeaders().Add("Nats-Msg-Id", "   "));
-        var r2 = await B.PublishAsync(prefix + ".a", Bytes("2"), new MessageHeaders().Add("Nats-Msg-Id", "   "));
-        var r3 = await B.PublishAsync(prefix + ".a", Bytes("3"), new MessageHeaders().Add("Nats-Msg-Id", string.Empty));
-        var r4 = await B.PublishAsync(prefix + ".a", Bytes("4"), new MessageHeaders().Add("Nats-Msg-Id", string.Empty));
+        // MessageHeaders refuses values with leading or trailing spaces (they are trimmed in transit), so a whitespace-only
+        // id reaches the server as an empty one: both are no id, and every copy is stored.
+        FluentActions.Invoking(() => new MessageHeaders().Add("Nats-Msg-Id", "   ")).Should().Throw<ArgumentException>();
+        var r1 = await B.PublishAsync(prefix + ".a", Bytes("1"), new MessageHeaders().Add("Nats-Msg-Id", string.Empty));
+        var r2 = await B.PublishAsync(prefix + ".a", Bytes("2"), new MessageHeaders().Add("Nats-Msg-Id", string.Empty));
 
-        new[] { r1, r2, r3, r4 }.Select(r => (r.Sequence, r.Duplicate)).Should().Equal((1UL, false), (2UL, false), (3UL, false), (4UL, false));
-        (await B.GetStreamInfoAsync(stream)).State.Messages.Should().Be(4);
+        new[] { r1, r2 }.Select(r => (r.Sequence, r.Duplicate)).Should().Equal((1UL, false), (2UL, false));
+        (await B.GetStreamInfoAsync(stream)).State.Messages.Should().Be(2);
     }
 
     /// <summary>
