@@ -1,5 +1,5 @@
 using Goflux.Contract.Tests.Backends;
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using Xunit;
 
 [assembly: AssemblyFixture(typeof(NatsServerFixture))]

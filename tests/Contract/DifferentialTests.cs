@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Goflux.Contract.Tests.Backends;
 using Goflux.InMemory;
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using NATS.Client.JetStream.Models;
 using Xunit;
 

@@ -1,5 +1,5 @@
 using Goflux.InMemory;
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;

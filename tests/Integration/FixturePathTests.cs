@@ -1,5 +1,5 @@
 using FluentAssertions;
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
@@ -14,14 +14,14 @@ public sealed class FixturePathTests(NatsServerFixture fixture)
     public async Task StartBinaryAsync_ProvisionedBinary_ServesJetStream()
     {
         var ct = TestContext.Current.CancellationToken;
-        var lookup = await NatsServerLocator.FindBinaryAsync(NatsServerLocator.ProcessEnvironment(), ct);
+        var lookup = await NatsServerLocator.FindBinaryAsync(null, ct);
         if (lookup.Path is null)
         {
             Assert.Fail($"No nats-server {NatsServerVersion.Minimum}+ binary found. {NatsServerLocator.HowToGetAServer} " +
                         $"Looked at: {string.Join("; ", lookup.Notes)}.");
         }
 
-        await using var server = await NatsServerLaunchers.StartBinaryAsync(lookup.Path, ct);
+        await using var server = await NatsServerLaunchers.StartBinaryAsync(lookup.Path, null, ct);
 
         server.Source.Should().Be(NatsServerSource.Binary);
         server.Url.Should().StartWith("nats://127.0.0.1:");
@@ -32,10 +32,8 @@ public sealed class FixturePathTests(NatsServerFixture fixture)
     public async Task StartContainerAsync_DockerEngine_ServesJetStream()
     {
         var ct = TestContext.Current.CancellationToken;
-        var environment = NatsServerLocator.ProcessEnvironment();
-
         // Fails (does not skip) with instructions when no Docker engine answers.
-        await using var server = await NatsServerLaunchers.StartContainerAsync(NatsServerLocator.ImageFor(environment), environment, ct);
+        await using var server = await NatsServerLaunchers.StartContainerAsync(NatsServerLocator.ImageFor(NatsServerOptions.Default), null, ct);
 
         server.Source.Should().Be(NatsServerSource.Testcontainers);
         server.Url.Should().StartWith("nats://127.0.0.1:");
@@ -46,33 +44,39 @@ public sealed class FixturePathTests(NatsServerFixture fixture)
     public async Task StartContainerAsync_NoDockerEngine_FailsWithHowTo()
     {
         var ct = TestContext.Current.CancellationToken;
-        var environment = new Dictionary<string, string?>
+        var options = new NatsServerOptions
         {
-            ["DOCKER_HOST"] = $"unix://{Path.Combine(Path.GetTempPath(), $"goflux-no-docker-{Guid.NewGuid():N}.sock")}",
+            Environment = new Dictionary<string, string?>
+            {
+                ["DOCKER_HOST"] = $"unix://{Path.Combine(Path.GetTempPath(), $"goflux-no-docker-{Guid.NewGuid():N}.sock")}",
+            },
         };
 
-        var start = () => NatsServerLaunchers.StartContainerAsync("nats:2.10", environment, ct);
+        var start = () => NatsServerLaunchers.StartContainerAsync("nats:2.10", options, ct);
 
         (await start.Should().ThrowAsync<InvalidOperationException>())
-            .Which.Message.Should().Contain("No Docker engine answers").And.Contain("make test");
+            .Which.Message.Should().Contain("No Docker engine answers").And.Contain("start a Docker engine");
     }
 
     [Fact]
     public async Task StartAsync_NatsUrlSet_UsesEnvironmentUrl()
     {
         var ct = TestContext.Current.CancellationToken;
-        var lookup = await NatsServerLocator.FindBinaryAsync(NatsServerLocator.ProcessEnvironment(), ct);
+        var lookup = await NatsServerLocator.FindBinaryAsync(null, ct);
         lookup.Path.Should().NotBeNull($"a nats-server binary must exist. {NatsServerLocator.HowToGetAServer}");
-        await using var running = await NatsServerLaunchers.StartBinaryAsync(lookup.Path!, ct);
-        var environment = new Dictionary<string, string?>
+        await using var running = await NatsServerLaunchers.StartBinaryAsync(lookup.Path!, null, ct);
+        var options = new NatsServerOptions
         {
-            [NatsServerLocator.UrlVariable] = running.Url,
-            // Would otherwise be chosen next; NATS_URL must win over both.
-            ["DOCKER_HOST"] = "unix:///var/run/docker.sock",
-            [NatsServerLocator.BinaryVariable] = lookup.Path,
+            Environment = new Dictionary<string, string?>
+            {
+                [NatsServerLocator.UrlVariable] = running.Url,
+                // Would otherwise be chosen next; NATS_URL must win over both.
+                ["DOCKER_HOST"] = "unix:///var/run/docker.sock",
+                [NatsServerLocator.BinaryVariable] = lookup.Path,
+            },
         };
 
-        await using var resolved = await NatsServerLocator.StartAsync(environment, ct);
+        await using var resolved = await NatsServerLocator.StartAsync(options, ct);
 
         resolved.Source.Should().Be(NatsServerSource.EnvironmentUrl);
         resolved.Url.Should().Be(running.Url);
@@ -80,9 +84,10 @@ public sealed class FixturePathTests(NatsServerFixture fixture)
     }
 
     [Fact]
-    public async Task AssemblyFixture_Initialized_ServesJetStream()
+    public async Task AssemblyFixture_Started_ServesJetStream()
     {
         var ct = TestContext.Current.CancellationToken;
+        await fixture.StartAsync(ct);
 
         fixture.Url.Should().StartWith("nats://");
         NatsServerVersion.IsSupported(fixture.ServerVersion).Should().BeTrue(

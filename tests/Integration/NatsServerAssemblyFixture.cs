@@ -1,4 +1,4 @@
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using Xunit;
 
 // One real NATS server for the whole integration assembly; tests take NatsServerFixture in their constructor.

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Goflux.Codecs;
 using Goflux.InMemory;
 using Goflux.JetStream;
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
@@ -38,6 +38,12 @@ public sealed class JetStreamBackend : IBackend
 
     public static async Task<JetStreamBackend> StartAsync(NatsServerFixture server)
     {
+        // Engine-only runs are an explicit choice (GOFLUX_TEST_BACKENDS=inmemory), reported as skips with the reason.
+        if (!TestBackends.IsSelected(TestBackendKind.JetStream))
+        {
+            Xunit.Assert.Skip(TestBackends.NotSelectedReason(TestBackendKind.JetStream));
+        }
+
         var connection = await server.CreateConnectionAsync();
         var ready = new TaskCompletionSource();
         JetStreamBackend? backend = null;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FluentAssertions;
 using Goflux.JetStream;
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using Goflux.Transport;
 using NATS.Client.Core;
 using Xunit;

@@ -1,6 +1,6 @@
 using FluentAssertions;
 using Goflux.JetStream;
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using NATS.Client.Core;
 using Xunit;
 

@@ -1,5 +1,5 @@
 using Goflux.JetStream;
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using FluentAssertions;
 using Goflux.JetStream;
-using Goflux.Tests.Support;
+using Goflux.Testing;
 using Xunit;
 
 namespace Goflux.Integration.Tests.JetStream;

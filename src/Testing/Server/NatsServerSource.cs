@@ -1,4 +1,4 @@
-namespace Goflux.Tests.Support;
+namespace Goflux.Testing;
 
 /// <summary>Where the NATS server used by a test run comes from.</summary>
 public enum NatsServerSource

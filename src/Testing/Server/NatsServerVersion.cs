@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Goflux.Tests.Support;
+namespace Goflux.Testing;
 
 /// <summary>Parses and compares nats-server version strings such as <c>2.10.27</c> or <c>v2.11.0-beta.1</c>.</summary>
 public static partial class NatsServerVersion

@@ -6,7 +6,7 @@ using System.Text;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Containers;
 
-namespace Goflux.Tests.Support;
+namespace Goflux.Testing;
 
 /// <summary>
 /// Starts a real NATS server one way or another. Each launcher returns a <see cref="NatsServerHandle"/> that stops
@@ -17,27 +17,30 @@ public static class NatsServerLaunchers
     /// <summary>The client port inside a NATS container.</summary>
     public const int ContainerClientPort = 4222;
 
-    private static readonly string Loopback = "127.0.0.1";
-    private static readonly string DefaultDockerSocket = "/var/run/docker.sock";
-    private static readonly TimeSpan BinaryStartDeadline = TimeSpan.FromSeconds(20);
-    private static readonly TimeSpan ContainerStartDeadline = TimeSpan.FromSeconds(90);
-    private static readonly TimeSpan ProcessExitDeadline = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
-    private static readonly TimeSpan DockerProbeTimeout = TimeSpan.FromSeconds(2);
-
     /// <summary>What to do when no Docker engine answers.</summary>
     public const string DockerHowTo =
-        "Run `make test` as root: it installs docker.io, starts dockerd and builds the local NATS image. " +
-        "Elsewhere, start a Docker engine (or set DOCKER_HOST) and make sure the image in GOFLUX_NATS_IMAGE " +
+        "Start a Docker engine (or set DOCKER_HOST to one) and make sure the image in GOFLUX_NATS_IMAGE " +
         "(default " + NatsServerLocator.DefaultImage + ") can be pulled.";
+
+    private static readonly string Loopback = "127.0.0.1";
+    private static readonly string DefaultDockerSocket = "/var/run/docker.sock";
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
     /// Starts <paramref name="binaryPath"/> with JetStream on a free loopback port and a fresh temporary store
-    /// directory, and waits (polling, with a deadline) until it accepts TCP connections.
+    /// directory, and waits (polling, at most <see cref="NatsServerOptions.StartTimeout"/>) until it accepts TCP connections.
     /// </summary>
-    public static async Task<NatsServerHandle> StartBinaryAsync(string binaryPath, CancellationToken cancellationToken = default)
+    /// <param name="binaryPath">The nats-server binary.</param>
+    /// <param name="options">The timeouts; <see langword="null"/> for <see cref="NatsServerOptions.Default"/>.</param>
+    /// <param name="cancellationToken">A token to stop starting.</param>
+    /// <returns>The running server; disposing it kills the process and deletes its store.</returns>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="binaryPath"/>.</exception>
+    /// <exception cref="InvalidOperationException">The server did not start; the message has its output.</exception>
+    public static async Task<NatsServerHandle> StartBinaryAsync(string binaryPath, NatsServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(binaryPath);
+        options ??= NatsServerOptions.Default;
+        options.Validate();
         if (!File.Exists(binaryPath))
         {
             throw new FileNotFoundException($"nats-server binary not found at {binaryPath}. {NatsServerLocator.HowToGetAServer}", binaryPath);
@@ -49,7 +52,7 @@ public static class NatsServerLaunchers
         {
             try
             {
-                return await StartBinaryOnceAsync(binaryPath, cancellationToken).ConfigureAwait(false);
+                return await StartBinaryOnceAsync(binaryPath, options, cancellationToken).ConfigureAwait(false);
             }
             catch (PortInUseException) when (attempt < attempts)
             {
@@ -59,26 +62,41 @@ public static class NatsServerLaunchers
 
     /// <summary>
     /// Starts <paramref name="image"/> with Testcontainers (command <c>-js</c>, client port mapped to a random
-    /// loopback port), waits for <c>Server is ready</c> and the mapped port. Fails with an explanation when no
-    /// Docker engine answers (<paramref name="environment"/> decides where to look: <c>DOCKER_HOST</c> or the default
-    /// socket; null means the process environment). The container is stopped and removed when the handle is disposed;
+    /// loopback port), waits for <c>Server is ready</c> and the mapped port, all within
+    /// <see cref="NatsServerOptions.StartTimeout"/>. Fails with an explanation when no Docker engine answers
+    /// (<see cref="NatsServerOptions.Environment"/> decides where to look: <c>DOCKER_HOST</c> or the default socket). The
+    /// container is stopped and removed when the handle is disposed, within <see cref="NatsServerOptions.StopTimeout"/>;
     /// no reaper is needed.
     /// </summary>
+    /// <param name="image">The image.</param>
+    /// <param name="options">The environment and timeouts; <see langword="null"/> for <see cref="NatsServerOptions.Default"/>.</param>
+    /// <param name="cancellationToken">A token to stop starting.</param>
+    /// <returns>The running server; disposing it removes the container.</returns>
+    /// <exception cref="InvalidOperationException">No Docker engine answers.</exception>
+    /// <exception cref="TimeoutException">The container did not start, or was not removed after a failed start, in time.</exception>
     public static async Task<NatsServerHandle> StartContainerAsync(
         string image,
-        IReadOnlyDictionary<string, string?>? environment = null,
+        NatsServerOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(image);
-        environment ??= NatsServerLocator.ProcessEnvironment();
+        options ??= NatsServerOptions.Default;
+        options.Validate();
+        var environment = options.ResolveEnvironment();
 
-        if (!await DockerEngineAnswersAsync(environment, cancellationToken).ConfigureAwait(false))
+        if (!await DockerEngineAnswersAsync(environment, options.DockerProbeTimeout, cancellationToken).ConfigureAwait(false))
         {
             throw new InvalidOperationException(
                 $"No Docker engine answers ({DescribeDockerEndpoint(environment)}), so the Testcontainers path cannot run. {DockerHowTo}");
         }
 
-        var container = new ContainerBuilder(image)
+        var builder = new ContainerBuilder(image);
+        if (environment.GetValueOrDefault("DOCKER_HOST") is { Length: > 0 } dockerHost)
+        {
+            builder = builder.WithDockerEndpoint(dockerHost);
+        }
+
+        var container = builder
             .WithCommand("-js")
             .WithPortBinding(ContainerClientPort, assignRandomHostPort: true)
             .WithCreateParameterModifier(parameters =>
@@ -94,34 +112,50 @@ public static class NatsServerLaunchers
             })
             .WithWaitStrategy(Wait.ForUnixContainer().UntilMessageIsLogged(
                 "Server is ready",
-                strategy => strategy.WithTimeout(ContainerStartDeadline)))
+                strategy => strategy.WithTimeout(options.StartTimeout)))
             .Build();
 
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.StartTimeout);
         try
         {
-            await container.StartAsync(cancellationToken).ConfigureAwait(false);
+            await container.StartAsync(deadline.Token).WaitAsync(options.StartTimeout, cancellationToken).ConfigureAwait(false);
             var host = container.Hostname is "localhost" or "::1" or "[::1]" ? Loopback : container.Hostname;
             var port = container.GetMappedPublicPort(ContainerClientPort);
-            await WaitForTcpAsync(host, port, ContainerStartDeadline, exited: null, cancellationToken).ConfigureAwait(false);
+            await WaitForTcpAsync(host, port, options.StartTimeout, exited: null, deadline.Token).ConfigureAwait(false);
             return new NatsServerHandle(
                 $"nats://{host}:{port}",
                 NatsServerSource.Testcontainers,
                 $"container {container.Id[..Math.Min(12, container.Id.Length)]} from image {image}",
-                () => container.DisposeAsync());
+                _ => container.DisposeAsync(),
+                options.StopTimeout);
         }
-        catch
+        catch (Exception ex)
         {
-            await container.DisposeAsync().ConfigureAwait(false);
+            await RemoveAfterFailedStartAsync(container, image, options.StopTimeout).ConfigureAwait(false);
+            if (ex is OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException(
+                    $"Starting a NATS container from image {image} did not finish within {options.StartTimeout.TotalSeconds:0.#} s. {DockerHowTo}",
+                    ex);
+            }
+
             throw;
         }
     }
 
     /// <summary>
     /// Quickly checks whether a Docker engine answers: the socket in <c>DOCKER_HOST</c> (unix:// or tcp://) or
-    /// <c>/var/run/docker.sock</c> must accept a connection and answer <c>GET /_ping</c>.
+    /// <c>/var/run/docker.sock</c> must accept a connection and answer <c>GET /_ping</c> within <paramref name="timeout"/>.
     /// </summary>
+    /// <param name="environment">Where to look (<c>DOCKER_HOST</c>).</param>
+    /// <param name="timeout">How long the check may take.</param>
+    /// <param name="cancellationToken">A token to stop checking.</param>
+    /// <returns><see langword="true"/> when an engine answered.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="environment"/> is <see langword="null"/>.</exception>
     public static async Task<bool> DockerEngineAnswersAsync(
         IReadOnlyDictionary<string, string?> environment,
+        TimeSpan timeout,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(environment);
@@ -155,18 +189,18 @@ public static class NatsServerLaunchers
             return true;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(DockerProbeTimeout);
+        using var probe = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        probe.CancelAfter(timeout);
         try
         {
             using var socket = endPoint is UnixDomainSocketEndPoint
                 ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
                 : new Socket(SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(endPoint, timeout.Token).ConfigureAwait(false);
-            await socket.SendAsync("GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n"u8.ToArray(), SocketFlags.None, timeout.Token)
+            await socket.ConnectAsync(endPoint, probe.Token).ConfigureAwait(false);
+            await socket.SendAsync("GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n"u8.ToArray(), SocketFlags.None, probe.Token)
                 .ConfigureAwait(false);
             var buffer = new byte[64];
-            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, probe.Token).ConfigureAwait(false);
             return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("HTTP/1.", StringComparison.Ordinal);
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException)
@@ -181,7 +215,22 @@ public static class NatsServerLaunchers
             ? $"DOCKER_HOST={host}"
             : $"no DOCKER_HOST, {DefaultDockerSocket}";
 
-    private static async Task<NatsServerHandle> StartBinaryOnceAsync(string binaryPath, CancellationToken cancellationToken)
+    private static async Task RemoveAfterFailedStartAsync(IContainer container, string image, TimeSpan stopTimeout)
+    {
+        try
+        {
+            await container.DisposeAsync().AsTask().WaitAsync(stopTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException(
+                $"Removing a NATS container from image {image} after a failed start did not finish within {stopTimeout.TotalSeconds:0.#} s; " +
+                "check that the Docker engine still answers (`docker ps`).",
+                ex);
+        }
+    }
+
+    private static async Task<NatsServerHandle> StartBinaryOnceAsync(string binaryPath, NatsServerOptions options, CancellationToken cancellationToken)
     {
         var storeDir = Directory.CreateTempSubdirectory("goflux-nats-");
         var port = FreeLoopbackPort();
@@ -203,7 +252,7 @@ public static class NatsServerLaunchers
         process.OutputDataReceived += (_, e) => Remember(output, e.Data);
         process.ErrorDataReceived += (_, e) => Remember(output, e.Data);
 
-        async ValueTask StopAsync()
+        async ValueTask StopAsync(CancellationToken stopToken)
         {
             try
             {
@@ -212,10 +261,11 @@ public static class NatsServerLaunchers
                     process.Kill(entireProcessTree: true);
                 }
 
-                using var deadline = new CancellationTokenSource(ProcessExitDeadline);
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopToken);
+                deadline.CancelAfter(options.StopTimeout);
                 await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
+            catch (InvalidOperationException)
             {
                 // Not started, or already gone.
             }
@@ -231,11 +281,11 @@ public static class NatsServerLaunchers
             process.Start();
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            await WaitForTcpAsync(Loopback, port, BinaryStartDeadline, process, cancellationToken).ConfigureAwait(false);
+            await WaitForTcpAsync(Loopback, port, options.StartTimeout, process, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await StopAsync().ConfigureAwait(false);
+            await StopQuietlyAsync(StopAsync, options.StopTimeout).ConfigureAwait(false);
             var log = string.Join(Environment.NewLine, output);
             if (log.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
@@ -247,11 +297,24 @@ public static class NatsServerLaunchers
         }
         catch
         {
-            await StopAsync().ConfigureAwait(false);
+            await StopQuietlyAsync(StopAsync, options.StopTimeout).ConfigureAwait(false);
             throw;
         }
 
-        return new NatsServerHandle($"nats://{Loopback}:{port}", NatsServerSource.Binary, binaryPath, StopAsync);
+        return new NatsServerHandle($"nats://{Loopback}:{port}", NatsServerSource.Binary, $"{binaryPath}, process {process.Id}", StopAsync, options.StopTimeout);
+    }
+
+    private static async Task StopQuietlyAsync(Func<CancellationToken, ValueTask> stop, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await stop(deadline.Token).AsTask().WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            // Reported by the start failure that got us here.
+        }
     }
 
     /// <summary>Polls a TCP connect until it succeeds, the process exits, or the deadline passes.</summary>
@@ -285,7 +348,7 @@ public static class NatsServerLaunchers
                 throw new TimeoutException($"nothing accepted connections on {host}:{port} within {deadline.TotalSeconds:0} s");
             }
 
-            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(PollInterval, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,0 +1,477 @@
+using System.Diagnostics;
+using Goflux.Codecs;
+using Goflux.InMemory;
+using Goflux.Testing.Internal;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Goflux.Testing;
+
+/// <summary>
+/// One test's backend: the in-memory engine on a fake clock, or a real nats-server with JetStream. The same test body
+/// runs on either: streams and consumers from NATS.Net's configs (names made unique for the test and deleted
+/// afterwards), publishers and subscribers, letting time pass, consumer and stream info, advisories, an
+/// <see cref="OutcomeLedger"/> of every delivery with waits on it, and the test's own telemetry.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Names: every stream gets a suffix and every subject a prefix unique to this backend (<see cref="Subject"/>), on both
+/// backends alike, so tests can share a server and run in parallel. Publish to <c>backend.Subject("orders.placed")</c>; the
+/// configs you pass keep their plain names and are not changed.
+/// </para>
+/// <para>
+/// Time: on the engine, <see cref="LetTimePassAsync"/> and the waits move virtual time (a 30-second nak delay takes no wall
+/// time, and nothing waits on the wall clock); on a server, time is real: <see cref="LetTimePassAsync"/> waits that long
+/// and the waits poll until <see cref="TestBackendOptions.Patience"/> runs out.
+/// </para>
+/// </remarks>
+public sealed class TestBackend : IAsyncDisposable
+{
+    private readonly BackendDriver _driver;
+    private readonly TestBackendOptions _options;
+    private readonly List<string> _streams = [];
+    private readonly List<TestSubscription> _subscriptions = [];
+    private int _disposed;
+
+    private TestBackend(TestBackendKind kind, string id, BackendDriver driver, TestBackendOptions options)
+    {
+        Kind = kind;
+        Id = id;
+        _driver = driver;
+        _options = options;
+        SubjectPrefix = "t" + id;
+        StartedAt = driver.Clock.GetUtcNow();
+        Telemetry = new TestTelemetry(SubjectPrefix, driver.Clock);
+    }
+
+    /// <summary>Gets which backend this is.</summary>
+    public TestBackendKind Kind { get; }
+
+    /// <summary>Gets the id that makes this backend's names unique.</summary>
+    public string Id { get; }
+
+    /// <summary>Gets the prefix of every subject of this backend.</summary>
+    public string SubjectPrefix { get; }
+
+    /// <summary>Gets a value indicating whether time is virtual (the engine) rather than real (a server).</summary>
+    public bool IsVirtualTime => Kind == TestBackendKind.InMemory;
+
+    /// <summary>Gets the clock: the engine's fake clock, or the system clock on a server.</summary>
+    public TimeProvider Clock => _driver.Clock;
+
+    /// <summary>Gets when the backend started, on <see cref="Clock"/>.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Gets how much time has passed since the backend started, on <see cref="Clock"/>.</summary>
+    public TimeSpan Elapsed => Clock.GetUtcNow() - StartedAt;
+
+    /// <summary>Gets the in-memory engine, or <see langword="null"/> on a server.</summary>
+    public InMemoryJetStream? Engine => (_driver as EngineDriver)?.Engine;
+
+    /// <summary>Gets the JetStream context, or <see langword="null"/> on the engine.</summary>
+    public INatsJSContext? JetStream => (_driver as JetStreamDriver)?.Js;
+
+    /// <summary>Gets every delivery to the handlers subscribed through <see cref="SubscribeAsync{T}"/>.</summary>
+    public OutcomeLedger Ledger { get; } = new();
+
+    /// <summary>Gets this backend's spans, metrics and logs.</summary>
+    public TestTelemetry Telemetry { get; }
+
+    /// <summary>Gets the consumer advisories seen so far on this backend's streams (on a server: from <c>$JS.EVENT.ADVISORY.&gt;</c>).</summary>
+    public IReadOnlyList<JetStreamAdvisory> Advisories => _driver.Advisories;
+
+    /// <summary>Starts a backend for one test.</summary>
+    /// <param name="kind">The engine or a server.</param>
+    /// <param name="options">The options, or <see langword="null"/> for <see cref="TestBackendOptions.Default"/>.</param>
+    /// <param name="cancellationToken">A token to stop starting.</param>
+    /// <returns>The backend; dispose it at the end of the test.</returns>
+    /// <exception cref="InvalidOperationException">A JetStream backend found no server; the message says how to get one.</exception>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public static async Task<TestBackend> StartAsync(TestBackendKind kind, TestBackendOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= TestBackendOptions.Default;
+        options.Validate();
+        var id = Guid.NewGuid().ToString("N")[..10];
+        if (kind == TestBackendKind.InMemory)
+        {
+            return new TestBackend(kind, id, new EngineDriver(options.Epoch), options);
+        }
+
+        if (kind != TestBackendKind.JetStream)
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Not a backend.");
+        }
+
+        var server = options.Server ?? NatsServerFixture.Shared;
+        var suffix = "_" + id;
+        var driver = await JetStreamDriver.StartAsync(server, stream => stream.EndsWith(suffix, StringComparison.Ordinal), cancellationToken).ConfigureAwait(false);
+        return new TestBackend(kind, id, driver, options);
+    }
+
+    /// <summary>This backend's name for <paramref name="subject"/>: the subject under <see cref="SubjectPrefix"/>.</summary>
+    /// <param name="subject">A subject or pattern, e.g. <c>orders.placed</c> or <c>orders.&gt;</c>.</param>
+    /// <returns>The subject to publish to or filter on.</returns>
+    /// <exception cref="ArgumentException"><paramref name="subject"/> is empty.</exception>
+    public string Subject(string subject)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(subject);
+        return subject.StartsWith(SubjectPrefix + ".", StringComparison.Ordinal) ? subject : SubjectPrefix + "." + subject;
+    }
+
+    /// <summary>This backend's name for a stream called <paramref name="name"/> in its config.</summary>
+    /// <param name="name">The configured name.</param>
+    /// <returns>The unique name.</returns>
+    public string StreamName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return name + "_" + Id;
+    }
+
+    /// <summary>
+    /// Creates a stream from <paramref name="config"/> with its name made unique (<see cref="StreamName"/>) and its subjects
+    /// under <see cref="SubjectPrefix"/>; the config object itself is not changed. Deleted when the backend is disposed.
+    /// </summary>
+    /// <param name="config">NATS.Net's stream config, as you would give a server.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The stream.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="config"/> is <see langword="null"/>.</exception>
+    /// <exception cref="GofluxException">The backend rejected the config (with the JetStream error code).</exception>
+    public async Task<TestStream> CreateStreamAsync(StreamConfig config, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentException.ThrowIfNullOrWhiteSpace(config.Name, "config.Name");
+        var name = StreamName(config.Name);
+        var unique = config with
+        {
+            Name = name,
+            Subjects = config.Subjects is { Count: > 0 } subjects ? [.. subjects.Select(Subject)] : [Subject(config.Name)],
+        };
+        var info = await _driver.CreateStreamAsync(unique, cancellationToken).ConfigureAwait(false);
+        lock (_streams)
+        {
+            _streams.Add(name);
+        }
+
+        return new TestStream(name, info);
+    }
+
+    /// <summary>
+    /// Creates (or updates) a consumer on <paramref name="stream"/> from <paramref name="config"/>, its filter subjects put
+    /// under <see cref="SubjectPrefix"/>; the config object itself is not changed.
+    /// </summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="config">NATS.Net's consumer config.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The consumer.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> or <paramref name="config"/> is <see langword="null"/>.</exception>
+    /// <exception cref="GofluxException">The backend rejected the config.</exception>
+    public async Task<TestConsumer> CreateConsumerAsync(TestStream stream, ConsumerConfig config, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(config);
+        var unique = config with
+        {
+            FilterSubject = config.FilterSubject is { Length: > 0 } filter ? Subject(filter) : config.FilterSubject,
+            FilterSubjects = config.FilterSubjects is { Count: > 0 } filters ? [.. filters.Select(Subject)] : config.FilterSubjects,
+        };
+        var info = await _driver.CreateOrUpdateConsumerAsync(stream.Name, unique, cancellationToken).ConfigureAwait(false);
+        return new TestConsumer(stream, info.Name, info);
+    }
+
+    /// <summary>Gets a stream's current info.</summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The info.</returns>
+    public Task<StreamInfo> GetStreamInfoAsync(TestStream stream, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return _driver.GetStreamInfoAsync(stream.Name, cancellationToken);
+    }
+
+    /// <summary>Gets a consumer's current info.</summary>
+    /// <param name="consumer">The consumer.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The info.</returns>
+    public Task<ConsumerInfo> GetConsumerInfoAsync(TestConsumer consumer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(consumer);
+        return _driver.GetConsumerInfoAsync(consumer.Stream.Name, consumer.Name, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads a consumer's counters once they satisfy <paramref name="until"/>: on the engine after it is idle, on a server by
+    /// polling (acknowledgements reach a server asynchronously) until <see cref="TestBackendOptions.Patience"/> runs out.
+    /// </summary>
+    /// <param name="consumer">The consumer.</param>
+    /// <param name="until">The condition, or <see langword="null"/> to read at once.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The counters that satisfied the condition, or the last ones read when it never held (assert on them).</returns>
+    public async Task<ConsumerCounters> GetCountersAsync(TestConsumer consumer, Func<ConsumerCounters, bool>? until = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(consumer);
+        await _driver.SettleAsync(cancellationToken).ConfigureAwait(false);
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var counters = ConsumerCounters.From(await GetConsumerInfoAsync(consumer, cancellationToken).ConfigureAwait(false));
+            if (until is null || until(counters) || IsVirtualTime || deadline.Elapsed >= _options.Patience)
+            {
+                return counters;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(25), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Creates a publisher whose telemetry goes to <see cref="Telemetry"/>.</summary>
+    /// <typeparam name="T">The payload type.</typeparam>
+    /// <param name="encoder">The encoder, or <see langword="null"/> for a System.Text.Json <see cref="JsonCodec{T}"/>.</param>
+    /// <param name="options">The options; its meter factory, logger and time provider default to this backend's.</param>
+    /// <returns>The publisher.</returns>
+    public IPublisher<T> CreatePublisher<T>(IMessageEncoder<T>? encoder = null, PublisherOptions? options = null)
+    {
+        ThrowIfDisposed();
+        options ??= PublisherOptions.Default;
+        options = options with
+        {
+            MeterFactory = options.MeterFactory ?? Telemetry.MeterFactory,
+            Logger = options.Logger ?? Telemetry.Logger,
+            TimeProvider = ReferenceEquals(options.TimeProvider, TimeProvider.System) ? Clock : options.TimeProvider,
+        };
+        return _driver.CreatePublisher(encoder ?? new JsonCodec<T>(), options);
+    }
+
+    /// <summary>
+    /// Subscribes <paramref name="handler"/> to <paramref name="consumer"/> in the background until the backend is disposed,
+    /// recording every delivery in <see cref="Ledger"/>, and returns once the subscription is listening.
+    /// </summary>
+    /// <typeparam name="T">The payload type.</typeparam>
+    /// <param name="consumer">The consumer.</param>
+    /// <param name="handler">The handler under test.</param>
+    /// <param name="middleware">Middleware around the handler (e.g. <see cref="Middleware.RetryAck{T}"/>), or <see langword="null"/>; the ledger sees what the handler itself threw.</param>
+    /// <param name="options">The subscriber options; its meter factory, logger and time provider default to this backend's.</param>
+    /// <param name="decoder">The decoder, or <see langword="null"/> for a System.Text.Json <see cref="JsonCodec{T}"/>.</param>
+    /// <param name="cancellationToken">A token to stop waiting for the subscription to listen.</param>
+    /// <returns>The running subscription.</returns>
+    /// <exception cref="GofluxException">The subscription failed to start (e.g. no such consumer).</exception>
+    public async Task<TestSubscription> SubscribeAsync<T>(
+        TestConsumer consumer,
+        MessageHandler<T> handler,
+        Middleware<T>? middleware = null,
+        SubscriberOptions? options = null,
+        IMessageDecoder<T>? decoder = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(consumer);
+        ArgumentNullException.ThrowIfNull(handler);
+        ThrowIfDisposed();
+        options ??= SubscriberOptions.Default;
+        options = options with
+        {
+            MeterFactory = options.MeterFactory ?? Telemetry.MeterFactory,
+            Logger = options.Logger ?? Telemetry.Logger,
+            TimeProvider = ReferenceEquals(options.TimeProvider, TimeProvider.System) ? Clock : options.TimeProvider,
+        };
+        var subscriber = await _driver.CreateSubscriberAsync(consumer.Stream.Name, consumer.Name, decoder ?? new JsonCodec<T>(), options, cancellationToken).ConfigureAwait(false);
+        var subject = consumer.Info.Config.FilterSubject is { Length: > 0 } filter ? filter : SubjectPrefix + ".>";
+        var recorder = new LedgerRecorder<T>(Ledger, Clock, StartedAt);
+        var stop = new CancellationTokenSource();
+        var loop = subscriber.SubscribeAsync(subject, recorder.Wrap(handler, middleware), stop.Token);
+        var subscription = new TestSubscription(consumer, subject, subscriber.Status, loop, stop, subscriber, _options.Patience);
+        lock (_subscriptions)
+        {
+            _subscriptions.Add(subscription);
+        }
+
+        var listening = subscriber.Status.WaitForListeningAsync(cancellationToken);
+        var first = await Task.WhenAny(listening, loop).ConfigureAwait(false);
+        if (first == loop)
+        {
+            await loop.ConfigureAwait(false); // throws the subscription's failure
+            throw new InvalidOperationException($"The subscription to {consumer} ended before it listened.");
+        }
+
+        await listening.ConfigureAwait(false);
+        return subscription;
+    }
+
+    /// <summary>Lets <paramref name="duration"/> pass: virtual time on the engine (every deadline on the way fires and is handled), real time on a server.</summary>
+    /// <param name="duration">How long.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>A task that completes when the time has passed.</returns>
+    public Task LetTimePassAsync(TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
+        return _driver.LetTimePassAsync(duration, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds for the ledger. On the engine: after the engine is idle, then moving
+    /// virtual time on step by step (every deadline fires at its exact time) up to <see cref="TestBackendOptions.VirtualPatience"/>;
+    /// no wall-clock window is involved. On a server: polling until <see cref="TestBackendOptions.Patience"/>.
+    /// </summary>
+    /// <param name="condition">The condition.</param>
+    /// <param name="because">What is awaited, for the failure message.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The ledger.</returns>
+    /// <exception cref="TimeoutException">The condition did not hold in time; the message lists the ledger.</exception>
+    public async Task<OutcomeLedger> WaitForAsync(Func<OutcomeLedger, bool> condition, string? because = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var wall = Stopwatch.StartNew();
+        var moved = TimeSpan.Zero;
+        while (true)
+        {
+            await _driver.SettleAsync(cancellationToken).ConfigureAwait(false);
+            await ThrowIfSubscriptionFailedAsync().ConfigureAwait(false);
+            if (condition(Ledger))
+            {
+                return Ledger;
+            }
+
+            if (IsVirtualTime)
+            {
+                if (moved >= _options.VirtualPatience)
+                {
+                    throw new TimeoutException($"Waited {_options.VirtualPatience} of virtual time for {because ?? "the condition"}; it never held.{Environment.NewLine}{Ledger}");
+                }
+
+                await _driver.LetTimePassAsync(_options.VirtualStep, cancellationToken).ConfigureAwait(false);
+                moved += _options.VirtualStep;
+            }
+            else
+            {
+                if (wall.Elapsed >= _options.Patience)
+                {
+                    throw new TimeoutException($"Waited {_options.Patience.TotalSeconds:0.#} s for {because ?? "the condition"}; it never held.{Environment.NewLine}{Ledger}");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Waits until a delivery of message <paramref name="messageId"/> is settled as <paramref name="outcome"/>, and returns the message's history.</summary>
+    /// <param name="messageId">The message id the publisher set.</param>
+    /// <param name="outcome">The outcome to wait for.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The message's history up to then.</returns>
+    /// <exception cref="TimeoutException">It did not happen in time; the message lists the ledger.</exception>
+    public async Task<MessageHistory> WaitForOutcomeAsync(string messageId, AckOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        bool Done(OutcomeLedger ledger)
+        {
+            var history = ledger.History(messageId);
+
+            // Also wait for the consumer spans of its deliveries to end, so a test can assert on them at once.
+            return history.Any(d => d.Outcome == outcome)
+                && history.All(d => d.ConsumerSpanId is not { } span || Telemetry.Span(span) is not null);
+        }
+
+        await WaitForAsync(Done, $"message {messageId} to be {outcome}", cancellationToken).ConfigureAwait(false);
+        return Ledger.History(messageId);
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> advisories of <paramref name="type"/> were seen, and returns them.</summary>
+    /// <param name="type">The advisory type (e.g. <see cref="JetStreamAdvisory.MaxDeliverType"/>), or <see langword="null"/> for any.</param>
+    /// <param name="count">How many.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The advisories of that type.</returns>
+    /// <exception cref="TimeoutException">They did not arrive in time.</exception>
+    public async Task<IReadOnlyList<JetStreamAdvisory>> WaitForAdvisoriesAsync(string? type, int count = 1, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<JetStreamAdvisory> Matching() => [.. Advisories.Where(a => type is null || a.Type == type)];
+        await WaitForAsync(_ => Matching().Count >= count, $"{count} advisories of type {type ?? "any"} (seen: {Advisories.Count})", cancellationToken).ConfigureAwait(false);
+        return Matching();
+    }
+
+    /// <summary>Stops the subscriptions, deletes the streams this backend created, and releases the engine or the connection.</summary>
+    /// <returns>A task that completes when everything is released.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        List<Exception> errors = [];
+        TestSubscription[] subscriptions;
+        lock (_subscriptions)
+        {
+            subscriptions = [.. _subscriptions];
+        }
+
+        foreach (var s in subscriptions)
+        {
+            try
+            {
+                await s.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (TimeoutException ex)
+            {
+                errors.Add(ex);
+            }
+        }
+
+        string[] streams;
+        lock (_streams)
+        {
+            streams = [.. _streams];
+        }
+
+        foreach (var stream in streams)
+        {
+            try
+            {
+                using var deadline = new CancellationTokenSource(_options.Patience);
+                await _driver.DeleteStreamAsync(stream, deadline.Token).ConfigureAwait(false);
+            }
+            catch (GofluxException)
+            {
+                // Already deleted by the test.
+            }
+            catch (OperationCanceledException ex)
+            {
+                errors.Add(new TimeoutException($"Deleting stream {stream} did not finish within {_options.Patience.TotalSeconds:0.#} s.", ex));
+            }
+        }
+
+        try
+        {
+            await _driver.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            errors.Add(ex);
+        }
+
+        Telemetry.Dispose();
+        if (errors.Count > 0)
+        {
+            throw new AggregateException("Cleaning up the test backend failed.", errors);
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Kind} ({Id})";
+
+    private async Task ThrowIfSubscriptionFailedAsync()
+    {
+        TestSubscription[] subscriptions;
+        lock (_subscriptions)
+        {
+            subscriptions = [.. _subscriptions];
+        }
+
+        foreach (var s in subscriptions)
+        {
+            if (s.Loop.IsFaulted)
+            {
+                await s.Loop.ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+}

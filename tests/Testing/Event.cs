@@ -1,0 +1,3 @@
+namespace Goflux.Testing.Tests;
+
+public sealed record Event(string Id, string Name);
