@@ -6,7 +6,9 @@ namespace OrderService;
 public sealed class OrderPlacedHandler(IPaymentGateway payments)
 {
     /// <summary>First retry after 30 s, then 60 s, …; at most 5 attempts.</summary>
+    // begin-snippet: retry-policy
     public static readonly RetryPolicy Retry = RetryPolicy.Default with { InitialDelay = TimeSpan.FromSeconds(30), MaxAttempts = 5 };
+    // end-snippet
 
     public ValueTask HandleAsync(Message<OrderPlaced> message, CancellationToken cancellationToken) =>
         payments.ChargeAsync(message.Payload.OrderId, message.Payload.Amount, cancellationToken);

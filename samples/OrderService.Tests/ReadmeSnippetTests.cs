@@ -1,0 +1,38 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using FluentAssertions;
+using Xunit;
+
+namespace OrderService.Tests;
+
+/// <summary>The README's "Testing your handlers" quotes the code of this project as it is, so every snippet compiles.</summary>
+public sealed partial class ReadmeSnippetTests
+{
+    [Fact]
+    public void Readme_QuotesEverySnippetOfThisProject_Verbatim()
+    {
+        var project = Path.GetDirectoryName(ThisFile())!;
+        var readme = File.ReadAllText(Path.Combine(project, "..", "..", "README.md")).ReplaceLineEndings("\n");
+        var snippets = Directory.EnumerateFiles(project, "*.cs")
+            .SelectMany(file => Snippet().Matches(File.ReadAllText(file).ReplaceLineEndings("\n")))
+            .ToDictionary(m => m.Groups["name"].Value, m => Dedent(m.Groups["body"].Value));
+
+        snippets.Keys.Should().Contain(["pure-handler", "engine", "both-backends", "retry-policy"]);
+        foreach (var (name, body) in snippets)
+        {
+            readme.Should().Contain("```csharp\n" + body + "\n```", $"the README quotes snippet '{name}' as the code has it");
+        }
+    }
+
+    private static string ThisFile([CallerFilePath] string path = "") => path;
+
+    private static string Dedent(string block)
+    {
+        var lines = block.Split('\n');
+        var indent = lines.Where(l => l.Trim().Length > 0).Min(l => l.Length - l.TrimStart().Length);
+        return string.Join('\n', lines.Select(l => l.Length >= indent ? l[indent..] : l.TrimStart())).TrimEnd();
+    }
+
+    [GeneratedRegex(@"// begin-snippet: (?<name>[\w-]+)\n(?<body>.*?)\n[ \t]*// end-snippet", RegexOptions.Singleline)]
+    private static partial Regex Snippet();
+}
