@@ -28,6 +28,16 @@ bench-inmemory:
 bench:
 	dotnet run -c Release --project bench/Goflux.Benchmarks -- ratio
 
+## reliability: the reliability suite at full size (GOFLUX_RELIABILITY_SCALE=1, or set it lower): in-memory soak, SIGKILL/outage, 3-node cluster; prints the figures table
+.PHONY: reliability
+reliability:
+	bash scripts/provision-nats.sh >/dev/null
+	mkdir -p artifacts
+	rm -f artifacts/reliability-figures.md
+	GOFLUX_RELIABILITY_SCALE=$${GOFLUX_RELIABILITY_SCALE:-1} GOFLUX_RELIABILITY_REPORT=$(CURDIR)/artifacts/reliability-figures.md \
+	GOFLUX_NATS_SERVER=$(CURDIR)/.tools/nats-server/nats-server \
+	dotnet test tests/Reliability -c Release; status=$$?; echo; cat artifacts/reliability-figures.md 2>/dev/null; exit $$status
+
 ## fuzz: the differential test (in-memory engine against a real nats-server) over 5000 seeded programs
 .PHONY: fuzz
 fuzz:

@@ -5,7 +5,10 @@
 # 2. makes sure a Docker engine answers and the local NATS image exists (scripts/provision-docker.sh), starting
 #    dockerd if needed (stopped again, by PID, when this script exits);
 # 3. runs `dotnet test` on the solution and prints one line: `N passed, N failed, N skipped`.
-# Exits non-zero when a test fails or `dotnet test` fails.
+# While the tests run, a watchdog checks every few seconds that the Docker engine still answers. An engine this script
+# reused (it did not start it) can be stopped by whoever owns it; the watchdog then says so at once and again in the
+# summary, and the run fails, so a hang or a failure in the Testcontainers tests is not mistaken for a test bug.
+# Exits non-zero when a test fails, `dotnet test` fails, or the Docker engine went away during the run.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,11 +19,51 @@ log() { echo "test: $*" >&2; }
 
 dockerd_pid_file="$(mktemp "${TMPDIR:-/tmp}/goflux-dockerd.XXXXXX")"
 test_log="$(mktemp "${TMPDIR:-/tmp}/goflux-test.XXXXXX")"
+engine_lost_file="$(mktemp "${TMPDIR:-/tmp}/goflux-engine-lost.XXXXXX")"
+watchdog_pid=""
+engine_origin="none"
+
+engine_answers() {
+    if [[ -n "${DOCKER_HOST:-}" ]]; then
+        command -v docker >/dev/null && timeout 5 docker version >/dev/null 2>&1
+        return
+    fi
+    [[ -S /var/run/docker.sock ]] || return 1
+    if command -v curl >/dev/null; then
+        curl -fsS --max-time 3 --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1
+    else
+        command -v docker >/dev/null && timeout 5 docker version >/dev/null 2>&1
+    fi
+}
+
+# Runs in the background while the tests run: notes the first moment the engine stops answering (two failed checks in
+# a row, so one slow answer is not taken for a lost engine) and says so on stderr at once.
+watch_engine() {
+    local origin="$1" misses=0
+    while true; do
+        sleep "${GOFLUX_DOCKER_WATCH_SECONDS:-3}"
+        if engine_answers; then
+            misses=0
+            continue
+        fi
+        misses=$((misses + 1))
+        if (( misses >= 2 )); then
+            date -u +%H:%M:%SZ >"$engine_lost_file"
+            echo "test: ERROR: the Docker engine ($origin) stopped answering at $(cat "$engine_lost_file");" \
+                "Testcontainers tests from now on fail or time out. Start an engine and run \`make test\` again." >&2
+            return 0
+        fi
+    done
+}
 
 cleanup() {
     local pid
+    if [[ -n "$watchdog_pid" ]] && kill -0 "$watchdog_pid" 2>/dev/null; then
+        kill "$watchdog_pid" 2>/dev/null || true
+        wait "$watchdog_pid" 2>/dev/null || true
+    fi
     pid="$(cat "$dockerd_pid_file" 2>/dev/null || true)"
-    rm -f "$dockerd_pid_file" "$test_log"
+    rm -f "$dockerd_pid_file" "$test_log" "$engine_lost_file"
     [[ -n "$pid" ]] || return 0
     kill -0 "$pid" 2>/dev/null || return 0
     log "stopping dockerd (PID $pid)"
@@ -57,6 +100,15 @@ if ! bash scripts/provision-docker.sh "$dockerd_pid_file"; then
 ###############################################################################################
 
 WARN
+else
+    if [[ -s "$dockerd_pid_file" ]]; then
+        engine_origin="started by this run, PID $(cat "$dockerd_pid_file")"
+    else
+        engine_origin="${DOCKER_HOST:-/var/run/docker.sock}, already running: reused, not started by this run"
+        log "reusing a Docker engine this run did not start ($engine_origin); watching that it stays up"
+    fi
+    watch_engine "$engine_origin" &
+    watchdog_pid=$!
 fi
 
 set +e
@@ -72,6 +124,12 @@ read -r passed failed skipped projects < <(
 
 echo
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+
+if [[ -s "$engine_lost_file" ]]; then
+    log "the Docker engine went away during the run (at $(cat "$engine_lost_file"); $engine_origin)." \
+        "Failures or timeouts in the Testcontainers tests after that point are the engine's, not the code's."
+    exit 1
+fi
 
 if (( dotnet_status != 0 )); then
     log "dotnet test failed (exit code $dotnet_status; $projects test project summaries found)"

@@ -61,6 +61,21 @@ public sealed class GofluxException : Exception
     /// <value>The default value is <see langword="false"/>.</value>
     public bool IsPermanent { get; init; }
 
+    /// <summary>
+    /// Gets what a failed publish is known to have done: <see cref="Goflux.PublishOutcome.NotSent"/>,
+    /// <see cref="Goflux.PublishOutcome.Rejected"/> and <see cref="Goflux.PublishOutcome.NoStream"/> mean nothing was
+    /// stored; <see cref="Goflux.PublishOutcome.Unknown"/> means the message was sent but not acknowledged, so it may
+    /// have been stored. <see cref="Goflux.PublishOutcome.None"/> for failures that are not publishes.
+    /// </summary>
+    /// <value>The default value is <see cref="Goflux.PublishOutcome.None"/>.</value>
+    public PublishOutcome PublishOutcome { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the publish was sent but not acknowledged, so the message may have been stored
+    /// (<see cref="PublishOutcome"/> is <see cref="Goflux.PublishOutcome.Unknown"/>).
+    /// </summary>
+    public bool IsOutcomeUnknown => PublishOutcome == PublishOutcome.Unknown;
+
     /// <summary>Gets the stage of the pipeline that failed.</summary>
     public GofluxStage Stage { get; }
 

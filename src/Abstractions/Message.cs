@@ -129,9 +129,12 @@ public sealed class Message<T>
     }
 
     /// <summary>Terminates the message: it is never redelivered.</summary>
-    /// <param name="reason">Why, or <see langword="null"/>. Sent to servers that understand it.</param>
+    /// <param name="reason">Why, or <see langword="null"/>. Sent to servers that understand it. It follows the rule of a
+    /// header value (<see cref="MessageHeaders.ValidateValue"/>): printable ASCII, no space at either end.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns><see langword="true"/> when this call settled the message; <see langword="false"/> when it was already settled.</returns>
+    /// <exception cref="ArgumentException"><paramref name="reason"/> breaks the header value rule; the message is not
+    /// settled.</exception>
     /// <exception cref="GofluxException">The transport failed to send the term.</exception>
     /// <remarks>A transport without term receives an ack.</remarks>
     public ValueTask<bool> TermAsync(string? reason = null, CancellationToken cancellationToken = default)

@@ -3,12 +3,23 @@ using System.Collections;
 namespace Goflux;
 
 /// <summary>
-/// Application headers of a message: case-sensitive names, each with one or more values, in insertion order.
+/// Application headers of a message: names, each with one or more values, in insertion order.
 /// </summary>
 /// <remarks>
-/// Names and values are validated as they are added: a name must be non-empty and contain no whitespace, control
-/// characters or <c>:</c>; a value must not contain CR or LF. On the wire goflux writes each header as
-/// <c>X-Goflux-{name}</c> and strips that prefix again on receipt.
+/// <para>
+/// Only what every transport carries unchanged is accepted, so a header reads the same whichever backend delivered it.
+/// A name must be non-empty visible ASCII without <c>:</c>. A value must be printable ASCII (space through <c>~</c>)
+/// with no space at either end; it may be empty. Over NATS, header text travels as ASCII (a <c>é</c> would arrive as
+/// <c>?</c>) and values are trimmed on receipt, so anything else is rejected with an <see cref="ArgumentException"/>
+/// when it is added.
+/// </para>
+/// <para>
+/// A name that differs only in case from one already present is rejected: NATS reads header names case-insensitively,
+/// so over the wire the two would merge. Each name keeps its spelling on every transport, and lookups are exact
+/// (case-sensitive), as the server's own <c>Nats-*</c> headers are. Adding a name again adds a value; every value
+/// arrives, in order.
+/// </para>
+/// <para>On the wire goflux writes each header as <c>X-Goflux-{name}</c> and strips that prefix again on receipt.</para>
 /// </remarks>
 public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyList<string>>>
 {
@@ -39,17 +50,18 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
     public string? this[string name] => TryGetValues(name, out var values) ? values[0] : null;
 
     /// <summary>Adds a value to a header, keeping any values it already has.</summary>
-    /// <param name="name">The case-sensitive header name.</param>
+    /// <param name="name">The header name.</param>
     /// <param name="value">The value.</param>
     /// <returns>This instance, for chaining.</returns>
-    /// <exception cref="ArgumentException">The name or the value is invalid.</exception>
+    /// <exception cref="ArgumentException">The name or the value is invalid, or the name differs only in case from a
+    /// name already present.</exception>
     /// <exception cref="InvalidOperationException">The headers are read-only.</exception>
     public MessageHeaders Add(string name, string value)
     {
         ValidateName(name);
         ValidateValue(name, value);
         ThrowIfReadOnly();
-        var index = IndexOf(name);
+        var index = IndexOfSpelling(name);
         if (index < 0)
         {
             _entries.Add(new(name, [value]));
@@ -63,17 +75,18 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
     }
 
     /// <summary>Sets a header to a single value, replacing any values it had.</summary>
-    /// <param name="name">The case-sensitive header name.</param>
+    /// <param name="name">The header name.</param>
     /// <param name="value">The value.</param>
     /// <returns>This instance, for chaining.</returns>
-    /// <exception cref="ArgumentException">The name or the value is invalid.</exception>
+    /// <exception cref="ArgumentException">The name or the value is invalid, or the name differs only in case from a
+    /// name already present.</exception>
     /// <exception cref="InvalidOperationException">The headers are read-only.</exception>
     public MessageHeaders Set(string name, string value)
     {
         ValidateName(name);
         ValidateValue(name, value);
         ThrowIfReadOnly();
-        var index = IndexOf(name);
+        var index = IndexOfSpelling(name);
         if (index < 0)
         {
             _entries.Add(new(name, [value]));
@@ -180,17 +193,53 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
         }
     }
 
-    /// <summary>Throws when <paramref name="value"/> is not a valid value for header <paramref name="name"/>.</summary>
+    /// <summary>
+    /// Throws when <paramref name="value"/> is not a valid header value: it must be printable ASCII (space through
+    /// <c>~</c>) with no space at either end, so that every transport carries it unchanged. Term reasons follow the same
+    /// rule.
+    /// </summary>
     /// <param name="name">The header name, for the message.</param>
     /// <param name="value">The value.</param>
-    /// <exception cref="ArgumentException">The value contains CR or LF.</exception>
+    /// <exception cref="ArgumentException">The value contains CR or LF, another control character or a non-ASCII
+    /// character, or starts or ends with a space.</exception>
     public static void ValidateValue(string name, string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        var problem = CheckValue(value);
+        if (problem is not null)
         {
-            throw new ArgumentException($"Value of header '{Subjects.Printable(name)}' contains CR or LF.", nameof(value));
+            throw new ArgumentException($"Value of header '{Subjects.Printable(name)}' {problem}.", nameof(value));
         }
+    }
+
+    /// <summary>Says what makes <paramref name="value"/> invalid, or <see langword="null"/> when it is valid.</summary>
+    internal static string? CheckValue(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\r' || c == '\n')
+            {
+                return "contains CR or LF";
+            }
+
+            if (c < ' ' || c == '\u007f')
+            {
+                return $"contains control character U+{(int)c:X4} at index {i}; header values must be printable ASCII";
+            }
+
+            if (c > '~')
+            {
+                return $"contains the non-ASCII character '{c}' at index {i}; header values travel as ASCII and it would arrive changed";
+            }
+        }
+
+        if (value.Length > 0 && (value[0] == ' ' || value[^1] == ' '))
+        {
+            return $"'{value}' starts or ends with a space; values are trimmed in transit, so it would arrive changed";
+        }
+
+        return null;
     }
 
     private int IndexOf(string name)
@@ -204,6 +253,29 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
         }
 
         return -1;
+    }
+
+    /// <summary>Finds the entry for <paramref name="name"/>; throws when it is present under another spelling.</summary>
+    private int IndexOfSpelling(string name)
+    {
+        var index = -1;
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            if (string.Equals(_entries[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                index = i;
+                break;
+            }
+        }
+
+        if (index >= 0 && !string.Equals(_entries[index].Key, name, StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"Header '{name}' differs only in case from header '{_entries[index].Key}' already present; header names are case-insensitive, so the two would merge in transit. Use one spelling.",
+                nameof(name));
+        }
+
+        return index;
     }
 
     private void ThrowIfReadOnly()

@@ -22,6 +22,16 @@ public sealed record PublisherOptions
     /// <value>The default value is <see langword="false"/>.</value>
     public bool DeduplicateByMessageId { get; init; }
 
+    /// <summary>
+    /// Gets how long a publish may take in all, from the call until the server's acknowledgement, including the wait for a
+    /// connection that is not open (for example while the server is down or restarting). When it runs out the publish
+    /// fails with a <see cref="GofluxException"/> whose <see cref="GofluxException.PublishOutcome"/> says whether the
+    /// message was sent (<see cref="PublishOutcome.Unknown"/>: it may have been stored) or not
+    /// (<see cref="PublishOutcome.NotSent"/>).
+    /// </summary>
+    /// <value>The default value is 5 seconds. The in-memory transport answers at once and never waits.</value>
+    public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Gets the logger, or <see langword="null"/> for none.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public ILogger? Logger { get; init; }
@@ -41,4 +51,25 @@ public sealed record PublisherOptions
     /// <summary>Gets the time provider used to measure durations.</summary>
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Throws when the options are invalid, listing every problem.</summary>
+    /// <exception cref="ArgumentException">One or more options are invalid.</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (PublishTimeout <= TimeSpan.Zero || PublishTimeout.TotalMilliseconds > int.MaxValue)
+        {
+            errors.Add($"PublishTimeout must be positive and at most {int.MaxValue} ms (was {PublishTimeout}).");
+        }
+
+        if (TimeProvider is null)
+        {
+            errors.Add("TimeProvider must not be null.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid publisher options: " + string.Join(" ", errors), "options");
+        }
+    }
 }

@@ -10,6 +10,16 @@ namespace Goflux;
 public static class Subjects
 {
     /// <summary>
+    /// The longest subject goflux publishes to, in UTF-8 bytes: 3,072. A NATS server reads a publish's control line
+    /// (<c>HPUB subject reply sizes</c>) into a buffer of <c>max_control_line</c> bytes, 4,096 by default, and closes the
+    /// whole connection when a line is longer. The limit leaves room for the reply subject (an inbox of about 50 bytes,
+    /// or a JetStream ack subject of up to about 660 bytes when a cluster forwards the message between servers), the
+    /// account name and the sizes. Longer subjects are rejected with an <see cref="ArgumentException"/> before anything is
+    /// sent, on every transport.
+    /// </summary>
+    public const int MaxLength = 3072;
+
+    /// <summary>
     /// Throws an <see cref="ArgumentException"/> naming the problem when <paramref name="subject"/> is not a valid
     /// literal publish subject (empty, empty token, whitespace, or a wildcard token).
     /// </summary>
@@ -24,6 +34,33 @@ public static class Subjects
         if (error is not null)
         {
             throw new ArgumentException($"Invalid publish subject '{Printable(subject)}': {error}.", paramName);
+        }
+    }
+
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> when <paramref name="subject"/> is longer than <see cref="MaxLength"/>
+    /// UTF-8 bytes. The publish pipeline of every transport calls it after <see cref="ValidatePublishSubject"/>.
+    /// </summary>
+    /// <param name="subject">The subject to check.</param>
+    /// <param name="paramName">The parameter name to report.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="subject"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="subject"/> is over <see cref="MaxLength"/> bytes.</exception>
+    public static void ValidateLength(string subject, string paramName = "subject")
+    {
+        ArgumentNullException.ThrowIfNull(subject, paramName);
+
+        // At most 3 UTF-8 bytes per UTF-16 char: short subjects need no count.
+        if (subject.Length * 3 <= MaxLength)
+        {
+            return;
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(subject);
+        if (bytes > MaxLength)
+        {
+            throw new ArgumentException(
+                $"Invalid publish subject '{Printable(subject[..40])}...': it is {bytes} bytes long, over the limit of {MaxLength} bytes (a NATS server drops the connection of a publish whose control line exceeds its max_control_line, 4,096 bytes by default). Nothing was sent.",
+                paramName);
         }
     }
 

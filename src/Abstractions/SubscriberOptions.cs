@@ -29,6 +29,24 @@ public sealed record SubscriberOptions
     /// <value>The default value is 1000, NATS.Net's default for <c>ConsumeAsync</c>.</value>
     public int MaxMessages { get; init; } = 1000;
 
+    /// <summary>
+    /// Gets the idle heartbeat the server is asked to send while a pull request waits for messages. A subscription that
+    /// misses heartbeats for twice this long treats the server as away: it reports
+    /// <see cref="SubscriptionState.Interrupted"/> when the server does not answer either, and pulls again as soon as
+    /// the connection is open. After a restart or an outage, messages flow again within the connection's reconnect
+    /// wait plus twice this value.
+    /// </summary>
+    /// <value>The default value is 1 second (NATS.Net allows 0.5 to 30 seconds). Used by the JetStream transport; the
+    /// in-memory engine has no connection to lose.</value>
+    public TimeSpan IdleHeartbeat { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Gets how long each pull request stays open on the server before the client renews it.
+    /// </summary>
+    /// <value>The default value is 30 seconds, NATS.Net's default; at least 1 second and at least twice
+    /// <see cref="IdleHeartbeat"/>. Used by the JetStream transport.</value>
+    public TimeSpan Expires { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Gets the logger, or <see langword="null"/> for none.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public ILogger? Logger { get; init; }
@@ -62,6 +80,16 @@ public sealed record SubscriberOptions
         if (TimeProvider is null)
         {
             errors.Add("TimeProvider must not be null.");
+        }
+
+        if (IdleHeartbeat < TimeSpan.FromMilliseconds(500) || IdleHeartbeat > TimeSpan.FromSeconds(30))
+        {
+            errors.Add($"IdleHeartbeat must be between 0.5 and 30 seconds (was {IdleHeartbeat}).");
+        }
+
+        if (Expires < TimeSpan.FromSeconds(1) || Expires < IdleHeartbeat * 2)
+        {
+            errors.Add($"Expires must be at least 1 second and at least twice IdleHeartbeat (was {Expires}, IdleHeartbeat {IdleHeartbeat}).");
         }
 
         if (errors.Count > 0)

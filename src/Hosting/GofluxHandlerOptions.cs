@@ -26,7 +26,8 @@ public sealed class GofluxHandlerOptions
 
     /// <summary>
     /// Gets or sets the subject that names the subscription in telemetry, or <see langword="null"/> for the consumer's
-    /// filter subject (or <c>&gt;</c> when it has none). The consumer's filter decides what is delivered.
+    /// filter subject, else the stream's subject when it has exactly one, else <c>&gt;</c>. The consumer's filter decides
+    /// what is delivered.
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? Subject { get; set; }

@@ -35,6 +35,22 @@ public sealed partial class InMemoryJetStream
         }
     }
 
+    /// <summary>
+    /// Loses the acknowledgement of the next <paramref name="count"/> stored publishes: each is stored (or recognised as a
+    /// duplicate) as usual and then fails with a <see cref="GofluxException"/> whose
+    /// <see cref="GofluxException.PublishOutcome"/> is <see cref="PublishOutcome.Unknown"/>, as a publish whose
+    /// acknowledgement timed out does on a real server.
+    /// </summary>
+    /// <param name="count">How many publishes.</param>
+    public void LoseNextPublishAck(int count = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        lock (_ctx.Gate)
+        {
+            _ctx.Faults.LostPublishAcks += count;
+        }
+    }
+
     /// <summary>Drops the next <paramref name="count"/> acknowledgements (ack, nak, in-progress or term) as if lost on the way.</summary>
     /// <param name="count">How many to drop.</param>
     public void DropNextAck(int count = 1)
@@ -61,7 +77,10 @@ public sealed partial class InMemoryJetStream
     {
         if (_ctx.Faults.RejectPublishes)
         {
-            throw new GofluxException(GofluxStage.Transport, $"publishing to '{subject}' failed: the server is unavailable (injected fault)", subject: subject);
+            throw new GofluxException(GofluxStage.Transport, $"publishing to '{subject}' failed: the server is unavailable (injected fault); nothing was sent", subject: subject)
+            {
+                PublishOutcome = PublishOutcome.NotSent,
+            };
         }
 
         if (_ctx.Faults.PublishFailures.TryDequeue(out var error))

@@ -79,16 +79,26 @@ public sealed partial class InMemoryJetStream
                 var payload = data.LongLength + headerBytes;
                 if (Options.MaxPayload > 0 && payload > Options.MaxPayload)
                 {
-                    throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {Options.MaxPayload}"), subject: subject) { IsPermanent = true };
+                    throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {Options.MaxPayload}"), subject: subject)
+                    {
+                        IsPermanent = true,
+                        PublishOutcome = PublishOutcome.NotSent,
+                    };
                 }
 
-                var s = _ctx.StreamFor(subject) ?? throw new GofluxException(GofluxStage.Publish, $"no stream captures subject '{subject}' (no responders)", subject: subject);
+                var s = _ctx.StreamFor(subject) ?? throw new GofluxException(GofluxStage.Publish, $"no stream captures subject '{subject}' (no responders)", subject: subject)
+                {
+                    PublishOutcome = PublishOutcome.NoStream,
+                };
                 var now = _ctx.Now;
                 try
                 {
                     var result = s.Accept(subject, data, headers, headerBytes, now);
                     batch = _ctx.Effects.Take();
-                    return result;
+                    if (!_ctx.Faults.TakeLostPublishAck())
+                    {
+                        return result;
+                    }
                 }
                 catch (GofluxException ex)
                 {
@@ -101,6 +111,11 @@ public sealed partial class InMemoryJetStream
         {
             _ctx.Leave(batch);
         }
+
+        throw new GofluxException(GofluxStage.Transport, $"publishing to '{subject}' has an unknown outcome: the acknowledgement was lost (injected fault); the message may have been stored", subject: subject)
+        {
+            PublishOutcome = PublishOutcome.Unknown,
+        };
     }
 
     /// <summary>Opens a pull request for a subscriber; deliveries and its end reach it as effects, in order.</summary>

@@ -40,7 +40,9 @@ public sealed class JetStreamPublisher<T> : IPublisher<T>
         ArgumentNullException.ThrowIfNull(js);
         ArgumentNullException.ThrowIfNull(encoder);
         _js = js;
-        _pipeline = new PublishPipeline<T>(new JetStreamTransportPublisher(js), encoder, options);
+        options ??= PublisherOptions.Default;
+        options.Validate();
+        _pipeline = new PublishPipeline<T>(new JetStreamTransportPublisher(js, options), encoder, options);
     }
 
     /// <summary>Gets the options.</summary>
@@ -48,11 +50,25 @@ public sealed class JetStreamPublisher<T> : IPublisher<T>
 
     /// <inheritdoc />
     /// <exception cref="ObjectDisposedException">The publisher was disposed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the message
+    /// was sent; nothing was sent.</exception>
     /// <remarks>
-    /// Failures are reported as <see cref="GofluxException"/>: with <see cref="GofluxStage.Publish"/> when no stream captures
-    /// the subject, when the message is over the server's max payload, or when the server rejects it (then
-    /// <see cref="GofluxException.ErrorCode"/> is its <c>err_code</c>); with <see cref="GofluxStage.Transport"/> when the
-    /// connection fails or the acknowledgement times out.
+    /// <para>
+    /// Every publish ends within <see cref="PublisherOptions.PublishTimeout"/>, also while the server is down. Failures are
+    /// reported as <see cref="GofluxException"/>, and <see cref="GofluxException.PublishOutcome"/> says what is known of
+    /// the message:
+    /// </para>
+    /// <list type="bullet">
+    /// <item><description><see cref="PublishOutcome.NotSent"/>: the connection did not open within the timeout, or the
+    /// message is over the server's max payload; nothing was sent.</description></item>
+    /// <item><description><see cref="PublishOutcome.NoStream"/>: the server answered that nothing listens on the subject
+    /// (no responders); nothing was stored.</description></item>
+    /// <item><description><see cref="PublishOutcome.Rejected"/>: the stream rejected the message;
+    /// <see cref="GofluxException.ErrorCode"/> is the server's <c>err_code</c>.</description></item>
+    /// <item><description><see cref="PublishOutcome.Unknown"/>: the message was sent but no acknowledgement arrived
+    /// within the timeout, the connection was lost, or <paramref name="cancellationToken"/> was cancelled while waiting.
+    /// The message may have been stored.</description></item>
+    /// </list>
     /// </remarks>
     public ValueTask<PublishResult> PublishAsync(string subject, T value, PublishOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -77,22 +93,13 @@ public sealed class JetStreamPublisher<T> : IPublisher<T>
 
     private async ValueTask<PublishResult> ConnectThenPublishAsync(string subject, T value, PublishOptions? options, CancellationToken cancellationToken)
     {
-        // Reject bad input before touching the network.
-        Subjects.ValidatePublishSubject(subject);
-        if (value is null)
-        {
-            throw new ArgumentNullException(nameof(value), $"The payload published to '{subject}' must not be null.");
-        }
-
-        try
-        {
-            await _js.Connection.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (Errors.IsNatsFailure(ex))
-        {
-            throw new GofluxException(GofluxStage.Transport, $"Publishing to '{subject}' failed: could not connect: {ex.Message}", ex, subject);
-        }
-
-        return await _pipeline.PublishAsync(subject, value, options, cancellationToken).ConfigureAwait(false);
+        // Reject bad input before touching the network; the wait for the connection counts against the publish timeout.
+        PublishPipeline<T>.ValidateInput(subject, value, options);
+        var timeProvider = Options.TimeProvider;
+        var start = timeProvider.GetTimestamp();
+        await ConnectionWait.WaitForOpenAsync(_js.Connection, subject, Options.PublishTimeout, timeProvider, cancellationToken).ConfigureAwait(false);
+        var left = Options.PublishTimeout - timeProvider.GetElapsedTime(start);
+        var pipeline = left > TimeSpan.Zero ? _pipeline : throw Errors.NotSent(subject, $"the connection did not open within the publish timeout of {Errors.Seconds(Options.PublishTimeout)}");
+        return await pipeline.PublishAsync(subject, value, options, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -28,6 +28,13 @@ namespace Goflux.JetStream;
 /// under the first spelling unless the connection was created with <c>NatsOpts.CaseSensitiveHeaders</c>.
 /// </para>
 /// <para>
+/// Through a server restart or an outage the subscription keeps running: NATS.Net reconnects, and the pull is renewed
+/// once no heartbeat arrived for twice <see cref="SubscriberOptions.IdleHeartbeat"/>. Meanwhile <see cref="Status"/> reports
+/// <see cref="SubscriptionState.Interrupted"/> (logged at Warning) and then <see cref="SubscriptionState.Listening"/>
+/// again (logged at Information). Messages flow again within the connection's reconnect wait plus twice the idle
+/// heartbeat after the server is reachable.
+/// </para>
+/// <para>
 /// The caller owns the consumer and its connection: disposing the subscriber stops its subscriptions but never deletes
 /// the consumer or closes the connection.
 /// </para>
@@ -131,10 +138,13 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
         }
 
         var pipeline = new DeliveryPipeline<T>(_decoder, _options, subject, _consumer.Info.Name);
-        var watch = new ConsumerWatch(_consumer, run, _logger, subject);
+        using var resume = new ResumeWatch(_consumer, Status, _logger, _options.TimeProvider, subject, _options.IdleHeartbeat, token);
+        var watch = new ConsumerWatch(_consumer, run, _logger, subject, resume);
         var opts = new NatsJSConsumeOpts
         {
             MaxMsgs = _options.MaxMessages,
+            IdleHeartbeat = _options.IdleHeartbeat,
+            Expires = _options.Expires,
             NotificationHandler = watch.OnNotificationAsync,
         };
 
@@ -145,6 +155,7 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
         {
             await foreach (var msg in _consumer.ConsumeAsync(RawBody, opts, token).ConfigureAwait(false))
             {
+                resume.OnMessage();
                 await ProcessAsync(pipeline, msg, handler, token).ConfigureAwait(false);
             }
         }

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Time.Testing;
 using NATS.Client.Core;
 using NATS.Client.JetStream.Models;
 using NATS.Extensions.Microsoft.DependencyInjection;
+using OpenTelemetry.Trace;
 
 namespace Goflux.Hosting.Tests;
 
@@ -136,6 +137,36 @@ public sealed class EngineHostTests
         sent.GetMeasurementSnapshot().Should().ContainSingle().Which.Value.Should().Be(1);
         otherSent.GetMeasurementSnapshot().Should().BeEmpty("another host's meter factory sees nothing of this one");
         await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task Telemetry_BacklogHandledDuringStart_IsTracedByTheHostsProvider()
+    {
+        var n = Names.New();
+        var engine = new InMemoryJetStream(_time);
+        await engine.CreateOrUpdateStreamAsync(n.Stream(), Ct);
+        await using (var early = new InMemoryPublisher<Order>(engine, new Goflux.Codecs.JsonCodec<Order>(TestJsonContext.Default.Order)))
+        {
+            await early.PublishAsync(n.Subject, new Order("backlog", 1), cancellationToken: Ct);
+        }
+
+        var activities = new List<System.Diagnostics.Activity>();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddGoflux(g => g.UseInMemory(engine).AddStream(n.Stream()).AddConsumer(n.StreamName, n.Consumer())
+            .AddHandler<Order>(n.StreamName, n.ConsumerName, (_, _, _) => ValueTask.CompletedTask));
+        builder.Services.AddOpenTelemetry().WithTracing(t => t.AddGofluxInstrumentation().AddInMemoryExporter(activities));
+        using var host = builder.Build();
+
+        await host.StartAsync(Ct);
+        await engine.WaitForIdleAsync(Ct);
+        await host.StopAsync(Ct);
+
+        lock (activities)
+        {
+            activities.Should().Contain(a => a.DisplayName == "process " + n.Subject, "the backlog is handled as goflux starts, ahead of the OpenTelemetry host service");
+        }
+
+        await engine.DisposeAsync();
     }
 
     // ---- bad input: the host does not start, nothing is published ----

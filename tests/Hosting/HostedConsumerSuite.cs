@@ -278,8 +278,9 @@ public abstract class HostedConsumerSuite
             }
         }
 
-        // Cumulative sums: the last export of each instrument has the totals.
-        double Sum(string instrument) => metrics.Where(m => m.Name == instrument).TakeLast(1).SelectMany(Points)
+        // Cumulative sums, and the list holds only the last export (cleared before each flush); an instrument may appear
+        // once per meter that created it.
+        double Sum(string instrument) => metrics.Where(m => m.Name == instrument).SelectMany(Points)
             .Where(p => Tags(p).Any(t => t.Key == GofluxTelemetry.Attributes.DestinationName && Equals(t.Value, n.Subject)))
             .Sum(p => (double)p.GetSumLong());
 
@@ -287,6 +288,7 @@ public abstract class HostedConsumerSuite
         do
         {
             tracer.ForceFlush().Should().BeTrue();
+            metrics.Clear();
             meter.ForceFlush().Should().BeTrue();
         }
         while ((Mine().Count < 3 || Sum(GofluxTelemetry.Metrics.ConsumedMessages) < 2) && TimeProvider.System.GetElapsedTime(deadline) < Guard && await Pause());

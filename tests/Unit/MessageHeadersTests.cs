@@ -3,21 +3,41 @@ namespace Goflux.Tests;
 public class MessageHeadersTests
 {
     [Fact]
-    public void Indexer_NamesDifferingOnlyInCase_AreDistinctHeaders()
+    public void Add_NameDifferingOnlyInCase_RejectedBecauseTheWireMergesThem()
     {
         // Arrange
-        var headers = new MessageHeaders().Add("Tenant", "upper").Add("tenant", "lower");
+        var headers = new MessageHeaders().Add("Tenant", "upper");
 
         // Act
-        var upper = headers["Tenant"];
-        var lower = headers["tenant"];
+        var add = () => headers.Add("tenant", "lower");
+        var set = () => headers.Set("TENANT", "other");
 
         // Assert
-        upper.Should().Be("upper");
-        lower.Should().Be("lower");
-        headers["TENANT"].Should().BeNull();
+        add.Should().Throw<ArgumentException>().WithMessage("*'tenant' differs only in case from header 'Tenant'*");
+        set.Should().Throw<ArgumentException>().WithMessage("*'TENANT' differs only in case*");
+        headers.Count.Should().Be(1);
+        headers["Tenant"].Should().Be("upper");
+    }
+
+    [Fact]
+    public void Indexer_LookupIsExact_NameKeepsItsSpelling()
+    {
+        // Arrange
+        var headers = new MessageHeaders().Add("Tenant", "a").Add("Tenant", "b");
+
+        // Act
+        var lower = headers["tenant"];
+        var found = headers.TryGetValues("Tenant", out var values);
+
+        // Assert
+        lower.Should().BeNull("lookups are case-sensitive, as the server's own Nats-* headers are");
+        found.Should().BeTrue();
+        values.Should().Equal("a", "b");
         headers.Contains("TENANT").Should().BeFalse();
-        headers.Count.Should().Be(2);
+        headers.Names.Should().Equal("Tenant");
+        headers.Remove("tenant").Should().BeFalse();
+        headers.Remove("Tenant").Should().BeTrue();
+        headers.Count.Should().Be(0);
     }
 
     [Fact]
@@ -133,6 +153,42 @@ public class MessageHeadersTests
         add.Should().Throw<ArgumentException>().Which.Message.Should().Contain("'Trace-Note'").And.Contain("CR or LF");
         set.Should().Throw<ArgumentException>().Which.Message.Should().Contain("'Trace-Note'");
         headers.Count.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("caf\u00e9 \u00fc", "non-ASCII character '\u00e9' at index 3")]
+    [InlineData("\u65e5\u672c", "non-ASCII character")]
+    [InlineData(" padded", "starts or ends with a space")]
+    [InlineData("padded ", "starts or ends with a space")]
+    [InlineData("   ", "starts or ends with a space")]
+    [InlineData("a\tb", "control character U+0009")]
+    [InlineData("a\u0000b", "control character U+0000")]
+    [InlineData("a\u007fb", "control character U+007F")]
+    public void Add_ValueTheWireWouldChange_ThrowsSayingWhy(string value, string why)
+    {
+        // Arrange
+        var headers = new MessageHeaders();
+
+        // Act
+        var add = () => headers.Add("Note", value);
+
+        // Assert
+        add.Should().Throw<ArgumentException>().Which.Message.Should().Contain("'Note'").And.Contain(why);
+        headers.Count.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a")]
+    [InlineData("inner  spaces ok")]
+    [InlineData("!\"#$%&'()*+,-./0123456789:;<=>?@AZ[\\]^_`az{|}~")]
+    public void Add_PrintableAsciiValue_Kept(string value)
+    {
+        // Act
+        var headers = new MessageHeaders().Add("Note", value);
+
+        // Assert
+        headers["Note"].Should().Be(value);
     }
 
     [Theory]

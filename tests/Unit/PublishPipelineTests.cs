@@ -346,7 +346,7 @@ public class PublishPipelineTests
     public async Task PublishAsync_ApplicationHeaders_SentPrefixedWithCaseAndValuesKept()
     {
         // Arrange
-        var app = new MessageHeaders().Add("Tenant", "acme").Add("tenant", "lower").Add("Tag", "a").Add("Tag", "b");
+        var app = new MessageHeaders().Add("Tenant", "acme").Add("Tag", "a").Add("Tag", "b");
         var sut = CreateSut();
 
         // Act
@@ -354,12 +354,65 @@ public class PublishPipelineTests
 
         // Assert
         var headers = _transport.Sent.Single().Headers!;
+        headers.Names.Should().Contain("X-Goflux-Tenant");
         headers["X-Goflux-Tenant"].Should().Be("acme");
-        headers["X-Goflux-tenant"].Should().Be("lower");
         headers.TryGetValues("X-Goflux-Tag", out var tags).Should().BeTrue();
         tags.Should().Equal("a", "b");
         headers.Contains("Tenant").Should().BeFalse();
-        app.Names.Should().Equal(["Tenant", "tenant", "Tag"], "the caller's headers are not modified");
+        app.Names.Should().Equal(["Tenant", "Tag"], "the caller's headers are not modified");
+    }
+
+    [Fact]
+    public async Task PublishAsync_TokenCancelledBeforeSending_OperationCanceledAndNothingSent()
+    {
+        // Arrange
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        var sut = CreateSut();
+
+        // Act
+        var act = () => sut.PublishAsync("a", "x", null, cts.Token).AsTask();
+
+        // Assert
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        _transport.Sent.Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData(" ")]
+    [InlineData("   ")]
+    [InlineData("\t")]
+    public async Task PublishAsync_WhitespaceMessageId_RejectedBeforeSending(string id)
+    {
+        // Arrange
+        var sut = CreateSut();
+
+        // Act
+        var act = () => sut.PublishAsync("a", "x", new PublishOptions { MessageId = id }, TestContext.Current.CancellationToken).AsTask();
+
+        // Assert
+        (await act.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("must not be empty or whitespace");
+        _transport.Sent.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task PublishAsync_SubjectOverMaxLength_RejectedBeforeSending_MaxLengthItselfSent()
+    {
+        // Arrange
+        var longest = "a." + new string('x', Subjects.MaxLength - 2);
+        var tooLong = longest + "y";
+        var multiByte = "a." + new string('\u00e9', Subjects.MaxLength / 2);
+        var sut = CreateSut();
+
+        // Act
+        await sut.PublishAsync(longest, "x", null, TestContext.Current.CancellationToken);
+        var over = () => sut.PublishAsync(tooLong, "x", null, TestContext.Current.CancellationToken).AsTask();
+        var overInBytes = () => sut.PublishAsync(multiByte, "x", null, TestContext.Current.CancellationToken).AsTask();
+
+        // Assert
+        (await over.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain($"{Subjects.MaxLength + 1} bytes long, over the limit of {Subjects.MaxLength} bytes");
+        (await overInBytes.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain($"{Subjects.MaxLength + 2} bytes long");
+        _transport.Sent.Should().ContainSingle().Which.Subject.Should().Be(longest);
     }
 
     [Fact]
@@ -373,7 +426,7 @@ public class PublishPipelineTests
         // Assert
         noTransport.Should().Throw<ArgumentNullException>();
         noEncoder.Should().Throw<ArgumentNullException>();
-        noClock.Should().Throw<ArgumentNullException>();
+        noClock.Should().Throw<ArgumentException>().WithMessage("*TimeProvider must not be null*");
     }
 
     [Fact]

@@ -192,6 +192,69 @@ public class RetryingPublisherTests
     }
 
     [Fact]
+    public async Task PublishAsync_OutcomeUnknown_RetriedAndLoggedWithWhatTheMessageIdMeans()
+    {
+        // Arrange
+        var ct = TestContext.Current.CancellationToken;
+        _inner.Behaviour = attempt => attempt == 1
+            ? throw new GofluxException(GofluxStage.Transport, "no ack") { PublishOutcome = PublishOutcome.Unknown }
+            : new PublishResult("S", 4, Duplicate: true);
+        var sut = CreateSut(maxAttempts: 3, backoff: _ => TimeSpan.Zero);
+
+        // Act
+        var withId = await sut.PublishAsync("a", "v", new PublishOptions { MessageId = "id-9" }, ct);
+        var withoutId = await sut.PublishAsync("a", "v", cancellationToken: ct);
+
+        // Assert
+        withId.Should().Be(new PublishResult("S", 4, true), "the retry found the first attempt stored");
+        withoutId.Should().Be(new PublishResult("S", 4, true));
+        var unknown = _logger.Entries.Where(e => e.EventId.Id == 6).ToList();
+        unknown.Should().HaveCount(1, "only the first publish had an unknown outcome");
+        unknown[0].Message.Should().Contain("with message id 'id-9'");
+    }
+
+    [Fact]
+    public async Task PublishAsync_UnknownThenNotSentUntilGivingUp_ThrowsOutcomeUnknown()
+    {
+        // Arrange
+        var ct = TestContext.Current.CancellationToken;
+        _inner.Behaviour = attempt => attempt == 1
+            ? throw new GofluxException(GofluxStage.Transport, "no ack") { PublishOutcome = PublishOutcome.Unknown }
+            : throw new GofluxException(GofluxStage.Transport, "not connected") { PublishOutcome = PublishOutcome.NotSent };
+        var sut = CreateSut(maxAttempts: 3, backoff: _ => TimeSpan.Zero);
+
+        // Act
+        var act = () => sut.PublishAsync("a", "v", cancellationToken: ct).AsTask();
+
+        // Assert
+        var thrown = (await act.Should().ThrowAsync<GofluxException>()).Which;
+        thrown.PublishOutcome.Should().Be(PublishOutcome.Unknown, "the first attempt may have stored the message");
+        thrown.IsOutcomeUnknown.Should().BeTrue();
+        thrown.Message.Should().Contain("not connected").And.Contain("earlier attempt had an unknown outcome");
+        _inner.Calls.Should().HaveCount(3);
+    }
+
+    [Fact]
+    public async Task PublishAsync_CancelledWhileWaitingAfterAnUnknownOutcome_ThrowsTheUnknownOutcomeNotACancellation()
+    {
+        // Arrange
+        var ct = TestContext.Current.CancellationToken;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _inner.Behaviour = _ => throw new GofluxException(GofluxStage.Transport, "no ack") { PublishOutcome = PublishOutcome.Unknown };
+        var sut = CreateSut(maxAttempts: 5, backoff: _ => TimeSpan.FromMinutes(1));
+
+        // Act
+        var publish = sut.PublishAsync("a", "v", cancellationToken: cts.Token).AsTask();
+        await NextBackoffAsync(publish, ct);
+        await cts.CancelAsync();
+        var act = () => publish.WaitAsync(ct);
+
+        // Assert
+        (await act.Should().ThrowAsync<GofluxException>()).Which.PublishOutcome.Should().Be(PublishOutcome.Unknown);
+        _inner.Calls.Should().ContainSingle();
+    }
+
+    [Fact]
     public void Constructor_InvalidArguments_Throw()
     {
         // Act

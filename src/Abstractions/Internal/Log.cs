@@ -18,4 +18,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "A message on '{Subject}' was already settled; {Action} ignored")]
     internal static partial void AlreadySettled(ILogger logger, string subject, string action);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Publishing to '{Subject}' has an unknown outcome on attempt {Attempt} (the message may have been stored); retrying in {Delay} {Idempotency}")]
+    internal static partial void PublishRetryOutcomeUnknown(ILogger logger, string subject, int attempt, TimeSpan delay, string idempotency, Exception exception);
 }

@@ -33,7 +33,7 @@ public sealed class PublishPipeline<T>
         _transport = transport;
         _encoder = encoder;
         _options = options ?? PublisherOptions.Default;
-        ArgumentNullException.ThrowIfNull(_options.TimeProvider, "options.TimeProvider");
+        _options.Validate();
         _instruments = Instruments.For(_options.MeterFactory);
     }
 
@@ -52,22 +52,8 @@ public sealed class PublishPipeline<T>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<PublishResult> PublishAsync(string subject, T value, PublishOptions? options, CancellationToken cancellationToken)
     {
-        Subjects.ValidatePublishSubject(subject);
-        if (value is null)
-        {
-            throw new ArgumentNullException(nameof(value), $"The payload published to '{subject}' must not be null.");
-        }
-
+        ValidateInput(subject, value, options);
         var messageId = options?.MessageId;
-        if (messageId is not null)
-        {
-            if (messageId.Length == 0)
-            {
-                throw new ArgumentException("The message id must not be empty.", nameof(options));
-            }
-
-            MessageHeaders.ValidateValue(WireHeaders.MessageId, messageId);
-        }
 
         var appHeaders = options?.Headers;
         var telemetry = _options.EnableTelemetry;
@@ -85,12 +71,18 @@ public sealed class PublishPipeline<T>
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 errorType = "encode";
-                throw new GofluxException(GofluxStage.Encode, $"Encoding a {typeof(T).Name} for '{subject}' failed: {ex.Message}", ex, subject);
+                throw new GofluxException(GofluxStage.Encode, $"Encoding a {typeof(T).Name} for '{subject}' failed: {ex.Message}", ex, subject)
+                {
+                    PublishOutcome = PublishOutcome.NotSent,
+                };
             }
 
             activity?.SetTag(GofluxTelemetry.Attributes.BodySize, buffer.WrittenCount);
             var headers = BuildHeaders(activity, messageId, appHeaders);
             CheckSize(subject, buffer.WrittenCount, headers);
+
+            // A token cancelled before anything is sent: nothing is sent, and the caller learns it as a cancellation.
+            cancellationToken.ThrowIfCancellationRequested();
 
             try
             {
@@ -111,7 +103,10 @@ public sealed class PublishPipeline<T>
             catch (Exception ex)
             {
                 errorType = "transport";
-                throw new GofluxException(GofluxStage.Publish, $"Publishing to '{subject}' failed: {ex.Message}", ex, subject);
+                throw new GofluxException(GofluxStage.Publish, $"Publishing to '{subject}' failed: {ex.Message}; the outcome is unknown (the message may have been stored)", ex, subject)
+                {
+                    PublishOutcome = PublishOutcome.Unknown,
+                };
             }
         }
         catch (Exception ex) when (activity is not null)
@@ -127,6 +122,37 @@ public sealed class PublishPipeline<T>
             {
                 Record(subject, stream, start, errorType);
             }
+        }
+    }
+
+    /// <summary>
+    /// Applies the input rules every transport shares, before anything is encoded or sent: a valid literal subject of at
+    /// most <see cref="Subjects.MaxLength"/> bytes, a payload, a message id that is not blank and is a valid header value.
+    /// Header names and values were checked when they were added to <see cref="MessageHeaders"/>.
+    /// </summary>
+    /// <param name="subject">The subject.</param>
+    /// <param name="value">The payload.</param>
+    /// <param name="options">Per-publish settings.</param>
+    /// <exception cref="ArgumentException">The subject or the message id is invalid.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="subject"/> or <paramref name="value"/> is <see langword="null"/>.</exception>
+    public static void ValidateInput(string subject, T value, PublishOptions? options)
+    {
+        Subjects.ValidatePublishSubject(subject);
+        Subjects.ValidateLength(subject);
+        if (value is null)
+        {
+            throw new ArgumentNullException(nameof(value), $"The payload published to '{subject}' must not be null.");
+        }
+
+        var messageId = options?.MessageId;
+        if (messageId is not null)
+        {
+            if (string.IsNullOrWhiteSpace(messageId))
+            {
+                throw new ArgumentException($"The message id must not be empty or whitespace (was '{Subjects.Printable(messageId)}'); the server would not deduplicate on it.", nameof(options));
+            }
+
+            MessageHeaders.ValidateValue(WireHeaders.MessageId, messageId);
         }
     }
 
@@ -251,6 +277,7 @@ public sealed class PublishPipeline<T>
                 subject: subject)
             {
                 IsPermanent = true,
+                PublishOutcome = PublishOutcome.NotSent,
             };
         }
     }

@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Goflux.Hosting.Internal;
 
@@ -35,6 +37,11 @@ internal sealed class GofluxHostedService(
     {
         Check();
 
+        // goflux starts before the OpenTelemetry host service: build the providers now (when registered) so that their
+        // listeners see the first messages a consumer handles.
+        _ = services.GetService<TracerProvider>();
+        _ = services.GetService<MeterProvider>();
+
         var timeout = factory.Options.StartTimeout;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -56,7 +63,7 @@ internal sealed class GofluxHostedService(
             foreach (var handler in registry.Handlers)
             {
                 var declaration = registry.Consumers.First(c => c.Stream == handler.Stream && c.Name == handler.Consumer);
-                var hosted = handler.Create(services, factory, handlerOptions.Get(handler.Consumer), declaration);
+                var hosted = handler.Create(services, factory, handlerOptions.Get(handler.Consumer), declaration, registry.Streams.First(st => st.Name == handler.Stream));
                 lock (_consumers)
                 {
                     _consumers.Add(hosted);

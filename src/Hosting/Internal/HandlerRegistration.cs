@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using NATS.Client.JetStream.Models;
 
 namespace Goflux.Hosting.Internal;
 
@@ -14,7 +15,7 @@ internal abstract class HandlerRegistration(string stream, string consumer, Type
 
     public abstract Type PayloadType { get; }
 
-    public abstract HostedConsumer Create(IServiceProvider services, GofluxFactory factory, GofluxHandlerOptions options, ConsumerDeclaration declaration);
+    public abstract HostedConsumer Create(IServiceProvider services, GofluxFactory factory, GofluxHandlerOptions options, ConsumerDeclaration declaration, StreamConfig stream);
 }
 
 internal sealed class HandlerRegistration<T>(
@@ -27,7 +28,7 @@ internal sealed class HandlerRegistration<T>(
 {
     public override Type PayloadType => typeof(T);
 
-    public override HostedConsumer Create(IServiceProvider services, GofluxFactory factory, GofluxHandlerOptions options, ConsumerDeclaration declaration)
+    public override HostedConsumer Create(IServiceProvider services, GofluxFactory factory, GofluxHandlerOptions options, ConsumerDeclaration declaration, StreamConfig stream)
     {
         var scopes = services.GetRequiredService<IServiceScopeFactory>();
         MessageHandler<T> terminal = async (message, cancellationToken) =>
@@ -44,6 +45,7 @@ internal sealed class HandlerRegistration<T>(
         var subject = options.Subject
             ?? declaration.Config.FilterSubject
             ?? declaration.Config.FilterSubjects?.FirstOrDefault()
+            ?? (stream.Subjects is { Count: 1 } only ? only.First() : null)
             ?? ">";
         return new HostedConsumer<T>(this, settle(handler), GofluxCodecs.Decoder<T>(services), factory, options, subject);
     }

@@ -145,6 +145,8 @@ internal sealed class Faults
 
     public int DropAcks { get; set; }
 
+    public int LostPublishAcks { get; set; }
+
     public int DuplicateDeliveries { get; set; }
 
     public bool RejectPublishes { get; set; }
@@ -157,6 +159,17 @@ internal sealed class Faults
         }
 
         DropAcks--;
+        return true;
+    }
+
+    public bool TakeLostPublishAck()
+    {
+        if (LostPublishAcks == 0)
+        {
+            return false;
+        }
+
+        LostPublishAcks--;
         return true;
     }
 

@@ -14,5 +14,6 @@ internal static class Errors
 
     public static GofluxException InvalidStreamConfig(string reason) => Api(10052, reason);
 
-    public static GofluxException Publish(int errCode, string description, string subject) => Api(errCode, description, GofluxStage.Publish, subject);
+    public static GofluxException Publish(int errCode, string description, string subject)
+        => new(GofluxStage.Publish, description, null, subject, errCode) { PublishOutcome = PublishOutcome.Rejected };
 }

@@ -76,7 +76,7 @@ internal sealed partial class StreamState
 
         if (Config.MaxMsgSize >= 0 && hdrBytes + data.LongLength > Config.MaxMsgSize)
         {
-            throw new GofluxException(GofluxStage.Publish, "message size exceeds maximum allowed", null, subject, 10054) { IsPermanent = true };
+            throw new GofluxException(GofluxStage.Publish, "message size exceeds maximum allowed", null, subject, 10054) { IsPermanent = true, PublishOutcome = PublishOutcome.Rejected };
         }
 
         if (hdrBytes > ushort.MaxValue)

@@ -27,8 +27,11 @@ internal sealed class ConsumerWatch
     private int _checking;
     private GofluxException? _failure;
 
-    internal ConsumerWatch(INatsJSConsumer consumer, CancellationTokenSource stop, ILogger logger, string subscription)
+    private readonly ResumeWatch? _resume;
+
+    internal ConsumerWatch(INatsJSConsumer consumer, CancellationTokenSource stop, ILogger logger, string subscription, ResumeWatch? resume = null)
     {
+        _resume = resume;
         _consumer = consumer;
         _stop = stop;
         _logger = logger;
@@ -41,14 +44,27 @@ internal sealed class ConsumerWatch
     internal GofluxException? Failure => Volatile.Read(ref _failure);
 
     /// <summary>The <see cref="NatsJSConsumeOpts.NotificationHandler"/>.</summary>
-    internal async Task OnNotificationAsync(INatsJSNotification notification, CancellationToken cancellationToken)
+    internal Task OnNotificationAsync(INatsJSNotification notification, CancellationToken cancellationToken)
     {
         Log.ConsumeNotification(_logger, _name, notification.Name);
-        if (notification is not NatsJSNoRespondersNotification || Interlocked.Exchange(ref _checking, 1) == 1)
+        if (notification is NatsJSTimeoutNotification or NatsJSNoRespondersNotification)
         {
-            return;
+            _resume?.OnSilence();
         }
 
+        if (notification is not NatsJSNoRespondersNotification || Interlocked.Exchange(ref _checking, 1) == 1)
+        {
+            return Task.CompletedTask;
+        }
+
+        // The check runs on its own: notifications are handled one after another, and a missed heartbeat must not wait
+        // behind it.
+        _ = CheckThenStopAsync(cancellationToken);
+        return Task.CompletedTask;
+    }
+
+    private async Task CheckThenStopAsync(CancellationToken cancellationToken)
+    {
         try
         {
             var missing = await CheckAsync(cancellationToken).ConfigureAwait(false);

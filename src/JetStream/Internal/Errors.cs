@@ -12,11 +12,7 @@ internal static class Errors
 
     internal static GofluxException Publish(string subject, Exception ex) => ex switch
     {
-        NatsJSPublishNoResponseException or NatsNoRespondersException => new GofluxException(
-            GofluxStage.Publish,
-            $"No stream captures subject '{subject}': the server had no responder for the publish, so nothing was stored.",
-            ex,
-            subject),
+        NatsNoRespondersException => NoStream(subject, ex),
         NatsJSApiException api => Rejected(subject, api.Error, ex),
         NatsPayloadTooLargeException => new GofluxException(
             GofluxStage.Publish,
@@ -25,19 +21,53 @@ internal static class Errors
             subject)
         {
             IsPermanent = true,
+            PublishOutcome = PublishOutcome.NotSent,
         },
-        _ => new GofluxException(GofluxStage.Transport, $"Publishing to '{subject}' failed: {ex.Message}", ex, subject),
+        _ => OutcomeUnknown(subject, ex.Message, ex),
     };
+
+    /// <summary>A definite no-responders reply (503): nothing listens on the subject, so nothing was stored.</summary>
+    internal static GofluxException NoStream(string subject, Exception? ex) => new(
+        GofluxStage.Publish,
+        $"No stream captures subject '{subject}': the server answered that nothing listens on it (no responders), so nothing was stored.",
+        ex,
+        subject)
+    {
+        PublishOutcome = PublishOutcome.NoStream,
+    };
+
+    /// <summary>Nothing was handed to the connection.</summary>
+    internal static GofluxException NotSent(string subject, string why, Exception? ex = null) => new(
+        GofluxStage.Transport,
+        $"Publishing to '{subject}' failed: {why}; nothing was sent.",
+        ex,
+        subject)
+    {
+        PublishOutcome = PublishOutcome.NotSent,
+    };
+
+    /// <summary>The message was handed to the connection, but no acknowledgement arrived.</summary>
+    internal static GofluxException OutcomeUnknown(string subject, string why, Exception? ex) => new(
+        GofluxStage.Transport,
+        $"Publishing to '{subject}' has an unknown outcome: {why}. The message was sent and may have been stored; retry with the same message id (and deduplication) to stay idempotent.",
+        ex,
+        subject)
+    {
+        PublishOutcome = PublishOutcome.Unknown,
+    };
+
+    internal static string Seconds(TimeSpan duration) => duration.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
 
     internal static GofluxException Rejected(string subject, ApiError error, Exception? inner = null) => new(
         GofluxStage.Publish,
-        $"The server rejected the publish to '{subject}': {error.Description} (err_code {error.ErrCode}).",
+        $"The server rejected the publish to '{subject}': {error.Description} (err_code {error.ErrCode}); nothing was stored.",
         inner,
         subject,
         error.ErrCode)
     {
         // Over the stream's max message size: the same message can never be stored.
         IsPermanent = error.ErrCode == JetStreamErrorCodes.MessageExceedsMaximum,
+        PublishOutcome = PublishOutcome.Rejected,
     };
 
     /// <summary>Maps a failure to reach or keep a consumer.</summary>

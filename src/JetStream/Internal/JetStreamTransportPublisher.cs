@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using Goflux.Transport;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -8,53 +7,119 @@ using NATS.Client.JetStream.Models;
 namespace Goflux.JetStream.Internal;
 
 /// <summary>The raw JetStream publish behind <see cref="JetStreamPublisher{T}"/>.</summary>
+/// <remarks>
+/// The publish is a request on the connection, so that each failure can be told apart by what is known of the message:
+/// a connection that does not open within the publish timeout means nothing was sent; a no-responders reply (503) means
+/// no stream captured the subject; an error in the PubAck means the stream rejected it; anything else after the message
+/// was handed to the connection (no reply within the timeout, the connection lost, the caller cancelling while waiting)
+/// leaves the outcome unknown. NATS.Net's own JetStream publish reports a reply timeout as "no responders", which is
+/// why it is not used.
+/// </remarks>
 internal sealed class JetStreamTransportPublisher : ITransportPublisher
 {
-    private readonly INatsJSContext _js;
+    private static readonly INatsDeserialize<PubAckResponse> AckSerializer = new NatsJsonContextSerializer<PubAckResponse>(PubAckJsonContext.Default);
+    private static readonly INatsSerialize<ReadOnlyMemory<byte>> BodySerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 
-    internal JetStreamTransportPublisher(INatsJSContext js) => _js = js;
+    private readonly INatsJSContext _js;
+    private readonly TimeSpan _timeout;
+    private readonly TimeProvider _timeProvider;
+
+    internal JetStreamTransportPublisher(INatsJSContext js, PublisherOptions options)
+    {
+        _js = js;
+        _timeout = options.PublishTimeout;
+        _timeProvider = options.TimeProvider;
+    }
 
     /// <inheritdoc />
     public long MaxPayload => _js.Connection.ServerInfo?.MaxPayload ?? 0;
+
+    /// <summary>Gets the publish timeout.</summary>
+    internal TimeSpan Timeout => _timeout;
 
     /// <inheritdoc />
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<PublishResult> PublishAsync(OutgoingMessage message, CancellationToken cancellationToken)
     {
         var subject = message.Subject;
+        var start = _timeProvider.GetTimestamp();
+        var connection = _js.Connection;
+        if (connection.ConnectionState != NatsConnectionState.Open)
+        {
+            await ConnectionWait.WaitForOpenAsync(connection, subject, _timeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
 
-        // TryPublishAsync reports failures as a result rather than an exception, and is one async level below
-        // PublishAsync, which only wraps it: this keeps the adapter's own await from adding a level per publish.
-        NatsResult<PubAckResponse> result;
+        // Nothing has been handed to the connection yet: a cancelled token still means nothing was sent.
+        cancellationToken.ThrowIfCancellationRequested();
+        var remaining = _timeout - _timeProvider.GetElapsedTime(start);
+        if (remaining <= TimeSpan.Zero)
+        {
+            throw Errors.NotSent(subject, $"the connection did not open within the publish timeout of {Errors.Seconds(_timeout)}");
+        }
+
+        using var deadline = new CancellationTokenSource(remaining, _timeProvider);
+        using var link = cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token)
+            : null;
+        var token = link?.Token ?? deadline.Token;
+
+        NatsMsg<PubAckResponse> reply;
         try
         {
-            result = await _js.TryPublishAsync(
+            reply = await connection.RequestAsync(
                 subject,
                 message.Body,
-                NatsRawSerializer<ReadOnlyMemory<byte>>.Default,
-                opts: null,
-                headers: HeaderConversion.ToNats(message.Headers),
-                cancellationToken).ConfigureAwait(false);
+                HeaderConversion.ToNats(message.Headers),
+                BodySerializer,
+                AckSerializer,
+                requestOpts: null,
+                replyOpts: new NatsSubOpts { Timeout = remaining, ThrowIfNoResponders = false },
+                token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (Errors.IsNatsFailure(ex))
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw Errors.OutcomeUnknown(subject, "the caller cancelled while waiting for the acknowledgement", ex);
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw Errors.OutcomeUnknown(subject, $"no acknowledgement within the publish timeout of {Errors.Seconds(_timeout)}", ex);
+        }
+        catch (NatsNoReplyException ex)
+        {
+            throw Errors.OutcomeUnknown(subject, $"no acknowledgement within the publish timeout of {Errors.Seconds(_timeout)}", ex);
+        }
+        catch (NatsNoRespondersException ex)
+        {
+            throw Errors.NoStream(subject, ex);
+        }
+        catch (NatsPayloadTooLargeException ex)
         {
             throw Errors.Publish(subject, ex);
         }
-
-        if (!result.Success)
+        catch (Exception ex) when (Errors.IsNatsFailure(ex))
         {
-            if (result.Error is OperationCanceledException)
-            {
-                ExceptionDispatchInfo.Throw(result.Error);
-            }
-
-            throw Errors.Publish(subject, result.Error);
+            throw Errors.OutcomeUnknown(subject, ex.Message, ex);
         }
 
-        var ack = result.Value;
-        if (ack.Error is { } error)
+        if (reply.HasNoResponders)
         {
-            throw Errors.Rejected(subject, error);
+            throw Errors.NoStream(subject, null);
+        }
+
+        if (reply.Error is { } error)
+        {
+            // The reply arrived but could not be read as a PubAck: the server did answer, but what it said is unknown.
+            throw Errors.OutcomeUnknown(subject, $"the acknowledgement could not be read: {error.Message}", error);
+        }
+
+        if (reply.Data is not { } ack)
+        {
+            throw Errors.OutcomeUnknown(subject, "the acknowledgement was empty", null);
+        }
+
+        if (ack.Error is { } apiError)
+        {
+            throw Errors.Rejected(subject, apiError);
         }
 
         // A duplicate (same Nats-Msg-Id inside the stream's window) is an outcome, not a failure: report it.

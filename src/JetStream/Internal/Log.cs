@@ -21,4 +21,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Dropping wire header '{Name}' of a message on '{Subject}': {Reason}")]
     internal static partial void HeaderDropped(ILogger logger, string subject, string name, string reason);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Subscription '{Subscription}' on consumer '{Consumer}' is interrupted: no heartbeat for {Silence} and the server does not answer ({Reason}); pulling again once it is reachable")]
+    internal static partial void SubscriptionInterrupted(ILogger logger, string subscription, string consumer, TimeSpan silence, string reason);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "Subscription '{Subscription}' on consumer '{Consumer}' resumed: pulls flow again after {Interrupted} interrupted")]
+    internal static partial void SubscriptionResumed(ILogger logger, string subscription, string consumer, TimeSpan interrupted);
 }

@@ -26,7 +26,8 @@ public sealed class JetStreamServerErrorTests(NatsServerFixture server)
         thrown.Which.Stage.Should().Be(GofluxStage.Publish);
         thrown.Which.Subject.Should().Be(subject);
         thrown.Which.Message.Should().Contain($"No stream captures subject '{subject}'");
-        thrown.Which.InnerException.Should().BeOfType<NatsJSPublishNoResponseException>();
+        thrown.Which.PublishOutcome.Should().Be(PublishOutcome.NoStream, "the server answered 503 no responders");
+        thrown.Which.IsOutcomeUnknown.Should().BeFalse();
         thrown.Which.IsPermanent.Should().BeFalse("a stream may be created for the subject later");
     }
 

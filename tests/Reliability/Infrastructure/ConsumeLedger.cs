@@ -1,0 +1,75 @@
+namespace Goflux.Reliability.Tests.Infrastructure;
+
+/// <summary>What a subscriber handled: how often each id arrived and when (wall clock), for loss, duplicates and gaps.</summary>
+public sealed class ConsumeLedger
+{
+    private readonly int[] _counts;
+    private readonly Lock _gate = new();
+    private readonly List<long> _times = [];
+    private long _handled;
+    private long _firstDeliveryRepeats;
+
+    public ConsumeLedger(int maxId)
+    {
+        _counts = new int[maxId + 1];
+    }
+
+    public long Handled => Interlocked.Read(ref _handled);
+
+    /// <summary>Deliveries of an id already handled that still said NumDelivered 1 (the consumer's state rolled back).</summary>
+    public long FirstDeliveryRepeats => Interlocked.Read(ref _firstDeliveryRepeats);
+
+    public int Distinct => _counts.Skip(1).Count(c => c > 0);
+
+    public long Missing => _counts.Skip(1).LongCount(c => c == 0);
+
+    public long Duplicates => Handled - Distinct;
+
+    public bool Has(long id) => Volatile.Read(ref _counts[id]) > 0;
+
+    public void Record(Message<long> message)
+    {
+        var id = message.Payload;
+        var now = TimeProvider.System.GetTimestamp();
+        var before = id >= 1 && id < _counts.Length ? Interlocked.Increment(ref _counts[id]) - 1 : -1;
+        if (before > 0 && message.Delivery is { NumDelivered: 1 })
+        {
+            Interlocked.Increment(ref _firstDeliveryRepeats);
+        }
+
+        lock (_gate)
+        {
+            _times.Add(now);
+        }
+
+        Interlocked.Increment(ref _handled);
+    }
+
+    /// <summary>From <paramref name="since"/> (a timestamp) to the first message handled after it.</summary>
+    public TimeSpan? FirstAfter(long since)
+    {
+        lock (_gate)
+        {
+            var first = _times.Where(t => t >= since).DefaultIfEmpty(long.MinValue).Min();
+            return first == long.MinValue ? null : TimeProvider.System.GetElapsedTime(since, first);
+        }
+    }
+
+    /// <summary>The longest pause between handled messages from <paramref name="since"/> on (including the pause that spans it).</summary>
+    public TimeSpan LongestGapAfter(long since)
+    {
+        lock (_gate)
+        {
+            var previous = _times.Where(t => t < since).DefaultIfEmpty(since).Max();
+            var longest = TimeSpan.Zero;
+            foreach (var t in _times.Where(t => t >= since).Order())
+            {
+                var gap = TimeProvider.System.GetElapsedTime(previous, t);
+                longest = gap > longest ? gap : longest;
+                previous = t;
+            }
+
+            return longest;
+        }
+    }
+}
