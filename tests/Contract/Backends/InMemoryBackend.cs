@@ -1,17 +1,22 @@
 using Goflux.Codecs;
 using Goflux.InMemory;
+using Goflux.Testing;
 using Microsoft.Extensions.Time.Testing;
 using NATS.Client.JetStream.Models;
 
 namespace Goflux.Contract.Tests.Backends;
 
-/// <summary>The in-memory engine on a <see cref="FakeTimeProvider"/>.</summary>
+/// <summary>The in-memory engine on a <see cref="FakeTimeProvider"/>, from the test kit's engine backend.</summary>
 public sealed class InMemoryBackend : IBackend
 {
+    private readonly TestBackend _kit;
+
     public InMemoryBackend()
     {
-        Clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        Engine = new InMemoryJetStream(Clock);
+        // The kit's engine backend starts synchronously: an engine on a fake clock at 2026-01-01T00:00:00Z.
+        _kit = TestBackend.StartAsync(TestBackendKind.InMemory).GetAwaiter().GetResult();
+        Clock = (FakeTimeProvider)_kit.Clock;
+        Engine = _kit.Engine!;
     }
 
     public string Name => "InMemory";
@@ -60,7 +65,7 @@ public sealed class InMemoryBackend : IBackend
         return [.. got.Select(d => new Msg(d))];
     }
 
-    public Task LetTimePassAsync(TimeSpan duration) => Engine.AdvanceAsync(duration);
+    public Task LetTimePassAsync(TimeSpan duration) => _kit.LetTimePassAsync(duration);
 
     public Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0)
         => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. Engine.Advisories.Where(a => a.Stream == stream)]);
@@ -78,7 +83,7 @@ public sealed class InMemoryBackend : IBackend
         return await probe();
     }
 
-    public ValueTask DisposeAsync() => Engine.DisposeAsync();
+    public ValueTask DisposeAsync() => _kit.DisposeAsync();
 
     private sealed class Msg : BackendMessage
     {

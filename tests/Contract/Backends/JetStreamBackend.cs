@@ -15,16 +15,18 @@ namespace Goflux.Contract.Tests.Backends;
 public sealed class JetStreamBackend : IBackend
 {
     private static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(15);
-    private readonly NatsConnection _connection;
+    private readonly TestBackend _kit;
+    private readonly INatsConnection _connection;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<JetStreamAdvisory> _advisories = new();
     private readonly Task _advisoryLoop;
     private readonly List<string> _streams = [];
 
-    private JetStreamBackend(NatsConnection connection, Task advisoryLoop)
+    private JetStreamBackend(TestBackend kit, Task advisoryLoop)
     {
-        _connection = connection;
-        Js = new NatsJSContext(connection);
+        _kit = kit;
+        Js = kit.JetStream!;
+        _connection = Js.Connection;
         _advisoryLoop = advisoryLoop;
     }
 
@@ -32,9 +34,9 @@ public sealed class JetStreamBackend : IBackend
 
     public bool RealTime => true;
 
-    public NatsJSContext Js { get; }
+    public INatsJSContext Js { get; }
 
-    public NatsConnection Connection => _connection;
+    public INatsConnection Connection => _connection;
 
     public static async Task<JetStreamBackend> StartAsync(NatsServerFixture server)
     {
@@ -44,7 +46,9 @@ public sealed class JetStreamBackend : IBackend
             Xunit.Assert.Skip(TestBackends.NotSelectedReason(TestBackendKind.JetStream));
         }
 
-        var connection = await server.CreateConnectionAsync();
+        // The kit's JetStream backend: a connection to the fixture's server (started on first use).
+        var kit = await TestBackend.StartAsync(TestBackendKind.JetStream, new TestBackendOptions { Server = server });
+        var connection = kit.JetStream!.Connection;
         var ready = new TaskCompletionSource();
         JetStreamBackend? backend = null;
         var loop = Task.Run(async () =>
@@ -65,7 +69,7 @@ public sealed class JetStreamBackend : IBackend
             {
             }
         });
-        backend = new JetStreamBackend(connection, loop);
+        backend = new JetStreamBackend(kit, loop);
         await ready.Task;
         await connection.PingAsync(); // the subscription is registered with the server
         return backend;
@@ -192,7 +196,7 @@ public sealed class JetStreamBackend : IBackend
         }
 
         await _stop.CancelAsync();
-        await _connection.DisposeAsync();
+        await _kit.DisposeAsync();
         try
         {
             await _advisoryLoop;
