@@ -13,7 +13,8 @@ namespace Goflux.InMemory.Benchmarks;
 /// <summary>
 /// One quick run, everything measured in the same process under the same load: the in-memory engine end to end
 /// (publish → <see cref="InMemorySubscriber{T}"/> handler → auto-ack, 128-byte JSON, telemetry on, no listener), a bare
-/// <see cref="Channel{T}"/> round trip, the JetStream adapter end to end when a server is available, 100,000 naks with
+/// <see cref="Channel{T}"/> round trip, the JetStream adapter end to end when a server is available, the engine alone
+/// (raw publish, fetch, ack), 100,000 naks with
 /// delays spread over 10 minutes of virtual time, and the memory one retained message costs.
 /// </summary>
 internal static class QuickRunner
@@ -46,6 +47,8 @@ internal static class QuickRunner
         Console.WriteLine();
         var (advanceTime, acked) = await VirtualTimeNaksAsync(100_000, TimeSpan.FromMinutes(10));
         Console.WriteLine(Invariant($"100,000 naks spread over 10 min of virtual time: AdvanceAsync took {advanceTime.TotalSeconds:0.00} s wall; {acked:N0} redeliveries acked"));
+        var (engineRate, engineBytes) = await EngineOnlyAsync(200_000);
+        Console.WriteLine(Invariant($"engine alone (raw publish, fetch 1,000, ack; no pipeline): {engineRate:N0} msgs/s, {engineBytes:N0} B allocated/message"));
         var perMessage = await RetainedMemoryAsync(1_000_000);
         Console.WriteLine(Invariant($"1,000,000 retained 128-byte messages: {perMessage:N0} bytes of managed heap per message"));
 
@@ -259,6 +262,39 @@ internal static class QuickRunner
         await stop.CancelAsync();
         await subscription;
         return (elapsed, Volatile.Read(ref acked));
+    }
+
+    /// <summary>The engine's own share of the end-to-end cost: raw bytes in, fetched in batches, acked; no encoding,
+    /// no telemetry, no subscriber loop.</summary>
+    private static async Task<(double Rate, double BytesPerMessage)> EngineOnlyAsync(int count)
+    {
+        await using var engine = new InMemoryJetStream(new InMemoryJetStreamOptions { RecordEvents = false });
+        await engine.CreateOrUpdateStreamAsync(new StreamConfig("ENGINE", ["engine.>"]) { Storage = StreamConfigStorage.Memory, MaxMsgs = 100_000 });
+        var consumer = await engine.CreateOrUpdateConsumerAsync("ENGINE", new ConsumerConfig("engine") { AckPolicy = ConsumerConfigAckPolicy.Explicit, MaxAckPending = -1 });
+        var payload = new byte[128];
+        await RoundAsync(10_000); // warm-up
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var watch = Stopwatch.StartNew();
+        await RoundAsync(count);
+        watch.Stop();
+        var bytes = GC.GetTotalAllocatedBytes(precise: true) - before;
+        return (count / watch.Elapsed.TotalSeconds, (double)bytes / count);
+
+        async Task RoundAsync(int n)
+        {
+            for (var i = 0; i < n; i += 1000)
+            {
+                for (var j = 0; j < 1000; j++)
+                {
+                    await engine.PublishAsync("engine.events", payload);
+                }
+
+                foreach (var d in await consumer.FetchAsync(1000))
+                {
+                    await d.AckAsync();
+                }
+            }
+        }
     }
 
     private static async Task<double> RetainedMemoryAsync(int count)

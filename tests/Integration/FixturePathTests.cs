@@ -55,7 +55,7 @@ public sealed class FixturePathTests(NatsServerFixture fixture)
         var start = () => NatsServerLaunchers.StartContainerAsync("nats:2.10", options, ct);
 
         (await start.Should().ThrowAsync<InvalidOperationException>())
-            .Which.Message.Should().Contain("No Docker engine answers").And.Contain("start a Docker engine");
+            .Which.Message.Should().Contain("No Docker engine answers").And.Contain("Start a Docker engine");
     }
 
     [Fact]
