@@ -43,7 +43,7 @@ internal sealed class InMemoryBackend : IDemoBackend
     public Task LetTimePassAsync(TimeSpan duration) => _engine.AdvanceAsync(duration);
 
     public IReadOnlyList<string> Advisories(string stream) =>
-        [.. _engine.Advisories.Where(a => a.Stream == stream).Select(a => $"{a.Type} seq={a.StreamSequence} deliveries={a.Deliveries} reason={a.Reason ?? "-"}")];
+        [.. _engine.Advisories.Where(a => a.Stream == stream && a.Type != JetStreamAdvisory.ConsumerActionType).Select(a => $"{a.Type} seq={a.StreamSequence} deliveries={a.Deliveries} reason={a.Reason ?? "-"}")];
 
     public async ValueTask DisposeAsync()
     {

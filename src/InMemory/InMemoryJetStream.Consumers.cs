@@ -109,6 +109,11 @@ public sealed partial class InMemoryJetStream
                 return UpsertConsumerLocked(stream, config, action);
             }
         }
+        catch (GofluxException ex) when (ex.Stage != GofluxStage.Subscribe)
+        {
+            // As the JetStream adapter's JetStreamSetup: a consumer that cannot be created fails at stage Subscribe.
+            throw new GofluxException(GofluxStage.Subscribe, ex.Message, ex.InnerException, ex.Subject, ex.ErrorCode);
+        }
         finally
         {
             _ctx.Leave();
@@ -117,17 +122,27 @@ public sealed partial class InMemoryJetStream
 
     private InMemoryConsumer UpsertConsumerLocked(string stream, ConsumerConfig config, ConsumerAction action)
     {
-        var s = _ctx.GetStream(stream);
+        _ctx.ThrowIfDisposed();
+        var s = _ctx.Streams.GetValueOrDefault(stream)
+            ?? throw Errors.Api(JetStreamErrorCodes.StreamNotFound, $"stream '{stream}' does not exist", GofluxStage.Subscribe);
         if (!string.IsNullOrEmpty(config.DurableName) && !string.IsNullOrEmpty(config.Name) && config.DurableName != config.Name)
         {
             // NATS.Net sends the name as the API subject token; the server then reports the mismatch with the
             // durable name (10017) before its own Durable/Name check (10132) is reached (S-07).
-            throw Errors.Api(10017, "consumer name in subject does not match durable name in request");
+            throw Errors.Api(JetStreamErrorCodes.ConsumerDurableNameMismatch, "consumer name in subject does not match durable name in request");
         }
 
         var durable = !string.IsNullOrEmpty(config.DurableName);
         var name = durable ? config.DurableName! : !string.IsNullOrEmpty(config.Name) ? config.Name! : ConsumerRules.RandomName();
         ConsumerRules.ValidateName(name);
+        if (!string.IsNullOrEmpty(config.DeliverSubject) && s.Consumer(name) is not null)
+        {
+            // An existing pull consumer cannot become push based (S-51); a create of it is refused first (S-50).
+            throw action == ConsumerAction.Create
+                ? Errors.Api(JetStreamErrorCodes.ConsumerAlreadyExists, "consumer already exists")
+                : Errors.Api(JetStreamErrorCodes.ConsumerCreate, "can not update pull consumer to push based");
+        }
+
         ConsumerRules.Validate(s, config);
         var n = ConsumerRules.Normalize(config, name, durable);
 
@@ -140,7 +155,7 @@ public sealed partial class InMemoryJetStream
 
             if (action == ConsumerAction.Create)
             {
-                throw Errors.Api(10148, "consumer already exists");
+                throw Errors.Api(JetStreamErrorCodes.ConsumerAlreadyExists, "consumer already exists");
             }
 
             ConsumerRules.CheckUpdate(existing.Config, n);
@@ -150,18 +165,19 @@ public sealed partial class InMemoryJetStream
 
         if (action == ConsumerAction.Update)
         {
-            throw Errors.Api(10149, "consumer does not exist");
+            throw Errors.Api(JetStreamErrorCodes.ConsumerDoesNotExist, "consumer does not exist");
         }
 
         if (s.Config.MaxConsumers > 0 && s.ConsumerCount >= s.Config.MaxConsumers)
         {
-            throw Errors.Api(10026, "maximum consumers limit reached");
+            throw Errors.Api(JetStreamErrorCodes.MaximumConsumersLimit, "maximum consumers limit reached");
         }
 
         ConsumerRules.CheckWorkQueue(s, n);
         var c = new ConsumerState(_ctx, s, name, n, _ctx.Now);
         c.Start();
         s.AddConsumer(c);
+        c.Advise(created: true); // S-47, S-106
         return new InMemoryConsumer(this, stream, name, c.Info(_ctx.Now));
     }
 }

@@ -14,15 +14,20 @@ public sealed partial class InMemoryJetStream
     /// <param name="headers">Headers, stored verbatim (S-22); copied. <c>Nats-*</c> headers act as on the server (case-sensitive, S-08).</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The PubAck: stream, sequence, and whether it was a duplicate (original sequence, S-24).</returns>
-    /// <exception cref="ArgumentException">The subject is not a valid publish subject.</exception>
+    /// <exception cref="ArgumentException">The subject is not a valid publish subject, or is over <see cref="Subjects.MaxLength"/> UTF-8 bytes.</exception>
     /// <exception cref="GofluxException">No stream captures the subject (stage Publish, no error code), or the stream rejected
     /// the message (stage Publish, the server's error code), or an injected fault.</exception>
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     public ValueTask<PublishResult> PublishAsync(string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers = null, CancellationToken cancellationToken = default)
     {
         Subjects.ValidatePublishSubject(subject);
+        // A real server never stores a message whose subject makes the publish's control line longer than its
+        // max_control_line: it closes the connection (measured on 2.10.27 with a 5,000-byte subject). The raw engine
+        // refuses such a subject before storing anything, at the limit goflux's publish pipeline uses.
+        Subjects.ValidateLength(subject);
         return new(Publish(subject, data.ToArray(), headers?.Clone()));
     }
+
 
     /// <summary>Pulls up to <paramref name="batch"/> messages from a consumer.</summary>
     /// <param name="stream">The stream name.</param>

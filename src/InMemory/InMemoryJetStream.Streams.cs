@@ -78,12 +78,12 @@ public sealed partial class InMemoryJetStream
             var s = _ctx.GetStream(stream);
             if (s.Config.Sealed)
             {
-                throw Errors.Api(10109, "invalid operation on sealed stream");
+                throw Errors.Api(JetStreamErrorCodes.StreamSealed, "invalid operation on sealed stream");
             }
 
             if (s.Config.DenyPurge)
             {
-                throw Errors.Api(10075, "stream purge is not permitted");
+                throw Errors.Api(JetStreamErrorCodes.StreamPurgeNotPermitted, "stream purge is not permitted");
             }
 
             return new(s.Purge());
@@ -101,7 +101,7 @@ public sealed partial class InMemoryJetStream
         ArgumentNullException.ThrowIfNull(stream);
         lock (_ctx.Gate)
         {
-            var m = _ctx.GetStream(stream).Get(sequence) ?? throw Errors.Api(10037, "no message found");
+            var m = _ctx.GetStream(stream).Get(sequence) ?? throw Errors.Api(JetStreamErrorCodes.NoMessageFound, "no message found");
             return new((m.Subject, m.Data, m.Headers, m.Time));
         }
     }
@@ -143,16 +143,13 @@ public sealed partial class InMemoryJetStream
 
                 if (exists && !update)
                 {
-                    throw Errors.Api(10058, "stream name already in use with a different configuration");
+                    throw Errors.Api(JetStreamErrorCodes.StreamNameInUse, "stream name already in use with a different configuration");
                 }
 
                 CheckOverlap(c, s);
                 if (!exists)
                 {
-                    if (c.Sealed)
-                    {
-                        throw Errors.InvalidStreamConfig("stream configuration for create can not be sealed");
-                    }
+                    StreamRules.CheckCreate(c);
 
                     s = new Internal.StreamState(_ctx, c, _ctx.Now);
                     _ctx.Streams[c.Name!] = s;
@@ -185,7 +182,7 @@ public sealed partial class InMemoryJetStream
                 {
                     if (Subjects.Collide(a, b))
                     {
-                        throw Errors.Api(10065, "subjects overlap with an existing stream");
+                        throw Errors.Api(JetStreamErrorCodes.StreamSubjectOverlap, "subjects overlap with an existing stream");
                     }
                 }
             }

@@ -78,6 +78,11 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
         {
         }
+        catch (GofluxException ex) when (Gone(subject, ex) is { } gone)
+        {
+            ended = gone;
+            throw ended;
+        }
         catch (GofluxException ex) when (ex.Stage == GofluxStage.Subscribe)
         {
             ended = ex;
@@ -98,6 +103,53 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
             loop.Stop();
             Status.Report(ended is null ? SubscriptionState.Stopped : SubscriptionState.Faulted, ended);
         }
+    }
+
+    /// <summary>
+    /// Says what the JetStream adapter says when a subscription's consumer or stream is missing (at the first pull) or goes
+    /// away (its open pull ends with 409 Consumer Deleted): stage Subscribe, 10014 or 10059, with the names (S-111,
+    /// S-112). <see langword="null"/> for any other failure.
+    /// </summary>
+    private GofluxException? Gone(string subject, GofluxException ex)
+    {
+        const int consumerDeletedStatus = 409;
+        int? code = ex.ErrorCode;
+        var deleted = code == consumerDeletedStatus;
+        if (deleted)
+        {
+            code = null;
+            try
+            {
+                _ = _consumer.Engine.GetConsumerInfoAsync(_consumer.Stream, _consumer.Name).AsTask().GetAwaiter().GetResult();
+            }
+            catch (GofluxException check)
+            {
+                code = check.ErrorCode;
+            }
+            catch (ObjectDisposedException)
+            {
+                return null;
+            }
+        }
+
+        var (stream, consumer) = (_consumer.Stream, _consumer.Name);
+        var what = code switch
+        {
+            JetStreamErrorCodes.StreamNotFound => deleted ? $"stream '{stream}' was deleted" : $"stream '{stream}' does not exist",
+            JetStreamErrorCodes.ConsumerNotFound => deleted ? $"consumer '{consumer}' was deleted from stream '{stream}'" : $"consumer '{consumer}' does not exist on stream '{stream}'",
+            _ => null,
+        };
+        if (what is null)
+        {
+            return null;
+        }
+
+        return new GofluxException(
+            GofluxStage.Subscribe,
+            $"Subscription '{subject}' {(deleted ? "stopped" : "failed")}: {what} (err_code {code}).",
+            ex,
+            subject,
+            code);
     }
 
     /// <summary>

@@ -31,4 +31,7 @@ public sealed record JetStreamAdvisory(
 
     /// <summary>The type of a MSG_NAKED advisory.</summary>
     public const string NakType = "io.nats.jetstream.advisory.v1.nak";
+
+    /// <summary>The type of a consumer CREATED or DELETED advisory (S-47, S-106); the subject says which.</summary>
+    public const string ConsumerActionType = "io.nats.jetstream.advisory.v1.consumer_action";
 }

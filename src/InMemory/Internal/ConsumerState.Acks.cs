@@ -8,12 +8,19 @@ internal sealed partial class ConsumerState
     {
         var now = _ctx.Now;
         LastActive = now;
+        Touch(now);
         var md = delivery.Metadata;
         var seq = md.StreamSequence;
         _pending.TryGetValue(seq, out var p);
         switch (kind)
         {
             case InMemoryDelivery.AckKind.Ack:
+                if (p is null && !AckNone)
+                {
+                    ForgetNotPending(seq);
+                    return;
+                }
+
                 if (p is null || AckNone)
                 {
                     return;
@@ -43,6 +50,10 @@ internal sealed partial class ConsumerState
                 {
                     Settle(p);
                     Dispatch();
+                }
+                else if (p is null && !AckNone)
+                {
+                    ForgetNotPending(seq);
                 }
 
                 return;
@@ -184,5 +195,24 @@ internal sealed partial class ConsumerState
     {
         AckFloorConsumer = DeliveredConsumerSeq;
         AckFloorStream = NextSeq == 0 ? 0 : NextSeq - 1;
+    }
+
+    /// <summary>
+    /// An ack or term of a message no longer pending (exhausted, or already settled through another delivery): 2.10.27
+    /// still forgets it as redelivered, and with nothing pending moves the floor to everything delivered (S-98; seed 538
+    /// of the differential test).
+    /// </summary>
+    private void ForgetNotPending(ulong seq)
+    {
+        if (AckAll)
+        {
+            return;
+        }
+
+        _redelivered.Remove(seq);
+        if (_pending.Count == 0)
+        {
+            FloorToDelivered();
+        }
     }
 }

@@ -112,7 +112,9 @@ internal sealed partial class ConsumerState
 
         if (!armed && _pending.Count > 0)
         {
-            CheckAt(EngineContext.Add(now, WaitFor(1)));
+            // With nothing but queued messages left, 2.10.27 re-arms its check with the LAST BackOff value (without a
+            // BackOff, the ack wait), so the floor catches up one last step after an exhaustion (S-97, measured).
+            CheckAt(EngineContext.Add(now, WaitFor(ulong.MaxValue)));
         }
 
         Dispatch();

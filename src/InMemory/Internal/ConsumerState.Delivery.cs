@@ -9,6 +9,7 @@ internal sealed partial class ConsumerState
     {
         r.Owner = this;
         r.Node = _waiting.AddLast(r);
+        Touch(_ctx.Now);
         Dispatch();
     }
 
@@ -100,6 +101,7 @@ internal sealed partial class ConsumerState
             p.ConsumerSeq = ++DeliveredConsumerSeq;
             _redelivered.Add(seq);
             LastActive = now;
+            Touch(now);
             SetAckDeadline(p, now);
             return Deliver(m, p.ConsumerSeq, p.Deliveries, now);
         }
@@ -122,6 +124,7 @@ internal sealed partial class ConsumerState
 
         var cseq = ++DeliveredConsumerSeq;
         LastActive = now;
+        Touch(now);
         if (AckNone)
         {
             AckFloorConsumer = cseq;

@@ -90,6 +90,7 @@ internal sealed partial class ConsumerState : Scheduled
         Config = config;
         Filters = FiltersOf(config);
         RecountPending();
+        ArmInactivity(_ctx.Now);
         Dispatch();
     }
 
@@ -98,6 +99,11 @@ internal sealed partial class ConsumerState : Scheduled
     {
         Deleted = true;
         Scheduler.Unschedule(this);
+        if (_inactivity is { } inactivity)
+        {
+            Scheduler.Unschedule(inactivity);
+        }
+
         while (_waiting.First is { } node)
         {
             _waiting.RemoveFirst();
@@ -230,6 +236,7 @@ internal sealed partial class ConsumerState : Scheduled
         AckFloorStream = 0;
         AckFloorConsumer = 0;
         RecountPending();
+        ArmInactivity(_ctx.Now);
     }
 
     private static string[] FiltersOf(ConsumerConfig config)

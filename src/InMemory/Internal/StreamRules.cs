@@ -6,62 +6,12 @@ namespace Goflux.InMemory.Internal;
 /// <summary>The stream configuration rules: server defaults, validation, sameness and what an update may change.</summary>
 internal static class StreamRules
 {
-    private static readonly TimeSpan DefaultDuplicateWindow = TimeSpan.FromMinutes(2);
+    /// <summary>The server's defaults filled in, unknown fields dropped: see <see cref="StreamConfigTable"/>.</summary>
+    /// <exception cref="NotSupportedException">A feature the engine does not implement (mirrors, sources, transforms, republish).</exception>
+    public static StreamConfig Normalize(StreamConfig c) => StreamConfigTable.Normalize(c);
 
-    public static StreamConfig Normalize(StreamConfig c)
-    {
-        var n = new StreamConfig
-        {
-            Name = c.Name,
-            Description = c.Description,
-            Subjects = c.Subjects is { Count: > 0 } ? [.. c.Subjects] : [c.Name!],
-            Retention = c.Retention,
-            MaxConsumers = c.MaxConsumers == 0 ? -1 : c.MaxConsumers,
-            MaxMsgs = c.MaxMsgs == 0 ? -1 : c.MaxMsgs,
-            MaxBytes = c.MaxBytes == 0 ? -1 : c.MaxBytes,
-            MaxMsgsPerSubject = c.MaxMsgsPerSubject == 0 ? -1 : c.MaxMsgsPerSubject,
-            MaxMsgSize = c.MaxMsgSize == 0 ? -1 : c.MaxMsgSize,
-            MaxAge = c.MaxAge,
-            Storage = c.Storage,
-            NumReplicas = c.NumReplicas == 0 ? 1 : c.NumReplicas,
-            NoAck = c.NoAck,
-            Discard = c.Discard,
-            DuplicateWindow = c.DuplicateWindow != TimeSpan.Zero
-                ? c.DuplicateWindow
-                : c.MaxAge > TimeSpan.Zero && c.MaxAge < DefaultDuplicateWindow ? c.MaxAge : DefaultDuplicateWindow,
-            Sealed = c.Sealed,
-            DenyDelete = c.DenyDelete,
-            DenyPurge = c.DenyPurge,
-            AllowRollupHdrs = c.AllowRollupHdrs,
-            AllowDirect = c.AllowDirect,
-            DiscardNewPerSubject = c.DiscardNewPerSubject,
-            Metadata = c.Metadata,
-        };
-        return n;
-    }
-
-    public static bool Same(StreamConfig a, StreamConfig b) =>
-        a.Name == b.Name
-        && (a.Description ?? string.Empty) == (b.Description ?? string.Empty)
-        && a.Subjects!.SequenceEqual(b.Subjects!)
-        && a.Retention == b.Retention
-        && a.MaxConsumers == b.MaxConsumers
-        && a.MaxMsgs == b.MaxMsgs
-        && a.MaxBytes == b.MaxBytes
-        && a.MaxMsgsPerSubject == b.MaxMsgsPerSubject
-        && a.MaxMsgSize == b.MaxMsgSize
-        && a.MaxAge == b.MaxAge
-        && a.Storage == b.Storage
-        && a.NumReplicas == b.NumReplicas
-        && a.NoAck == b.NoAck
-        && a.Discard == b.Discard
-        && a.DuplicateWindow == b.DuplicateWindow
-        && a.Sealed == b.Sealed
-        && a.DenyDelete == b.DenyDelete
-        && a.DenyPurge == b.DenyPurge
-        && a.AllowRollupHdrs == b.AllowRollupHdrs
-        && a.AllowDirect == b.AllowDirect
-        && a.DiscardNewPerSubject == b.DiscardNewPerSubject;
+    /// <summary>Sameness for an idempotent create (S-11): see <see cref="StreamConfigTable"/>.</summary>
+    public static bool Same(StreamConfig a, StreamConfig b) => StreamConfigTable.Same(a, b);
 
     public static void ValidateName(string? name)
     {
@@ -72,7 +22,7 @@ internal static class StreamRules
 
         if (name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal))
         {
-            throw Errors.Api(10128, "stream name can not contain path separators");
+            throw Errors.Api(JetStreamErrorCodes.StreamNameContainsPathSeparators, "stream name can not contain path separators");
         }
 
         if (name.AsSpan().IndexOfAny(".*>") >= 0 || name.Any(char.IsWhiteSpace))
@@ -150,37 +100,9 @@ internal static class StreamRules
         }
     }
 
-    public static void CheckUpdate(StreamConfig old, StreamConfig n)
-    {
-        if (old.Storage != n.Storage)
-        {
-            throw Errors.InvalidStreamConfig("stream configuration update can not change storage type");
-        }
+    /// <summary>What an update may not change (S-12): see <see cref="StreamConfigTable"/>.</summary>
+    public static void CheckUpdate(StreamConfig old, StreamConfig n) => StreamConfigTable.CheckUpdate(old, n);
 
-        if (old.Retention != n.Retention
-            && (old.Retention == StreamConfigRetention.Workqueue || n.Retention == StreamConfigRetention.Workqueue))
-        {
-            throw Errors.InvalidStreamConfig("stream configuration update can not change retention policy to/from workqueue");
-        }
-
-        if (old.MaxConsumers != n.MaxConsumers)
-        {
-            throw Errors.InvalidStreamConfig("stream configuration update can not change max consumers");
-        }
-
-        if (old.Sealed && !n.Sealed)
-        {
-            throw Errors.InvalidStreamConfig("stream configuration update can not unseal a sealed stream");
-        }
-
-        if (old.DenyDelete && !n.DenyDelete)
-        {
-            throw Errors.InvalidStreamConfig("stream configuration update can not cancel deny message deletes");
-        }
-
-        if (old.DenyPurge && !n.DenyPurge)
-        {
-            throw Errors.InvalidStreamConfig("stream configuration update can not cancel deny purge");
-        }
-    }
+    /// <summary>What a new stream may not have (sealed, a template owner, mirror direct without a mirror, replicas).</summary>
+    public static void CheckCreate(StreamConfig c) => StreamConfigTable.CheckCreate(c);
 }

@@ -44,7 +44,7 @@ internal sealed partial class StreamState
     {
         if (Config.Sealed)
         {
-            throw Errors.Publish(10109, "invalid operation on sealed stream", subject);
+            throw Errors.Publish(JetStreamErrorCodes.StreamSealed, "invalid operation on sealed stream", subject);
         }
 
         if (headers is not null)
@@ -52,12 +52,13 @@ internal sealed partial class StreamState
             var expectedStream = headers[HdrExpectedStream];
             if (expectedStream is not null && expectedStream != Name)
             {
-                throw Errors.Publish(10060, "expected stream does not match", subject);
+                throw Errors.Publish(JetStreamErrorCodes.ExpectedStreamMismatch, "expected stream does not match", subject);
             }
         }
 
-        var msgId = headers?[HdrMsgId];
-        if (!string.IsNullOrEmpty(msgId) && TryGetDuplicate(msgId, now, out var original))
+        // An empty or whitespace-only Nats-Msg-Id is no id: the server stores every copy (S-24, measured on 2.10.27).
+        var msgId = headers?[HdrMsgId] is { } id && !string.IsNullOrWhiteSpace(id) ? id : null;
+        if (msgId is not null && TryGetDuplicate(msgId, now, out var original))
         {
             _ctx.Record(new(InMemoryEventKind.Duplicate, now, Name, null, subject, original, Reason: msgId));
             return new PublishResult(Name, original, Duplicate: true);
@@ -70,18 +71,18 @@ internal sealed partial class StreamState
             rollup = headers[HdrRollup];
             if (rollup is not null && (!Config.AllowRollupHdrs || Config.DenyPurge))
             {
-                throw Errors.Publish(10111, "rollup not permitted", subject);
+                throw Errors.Publish(JetStreamErrorCodes.RollupNotPermitted, "rollup not permitted", subject);
             }
         }
 
         if (Config.MaxMsgSize >= 0 && hdrBytes + data.LongLength > Config.MaxMsgSize)
         {
-            throw new GofluxException(GofluxStage.Publish, "message size exceeds maximum allowed", null, subject, 10054) { IsPermanent = true, PublishOutcome = PublishOutcome.Rejected };
+            throw new GofluxException(GofluxStage.Publish, "message size exceeds maximum allowed", null, subject, JetStreamErrorCodes.MessageExceedsMaximum) { IsPermanent = true, PublishOutcome = PublishOutcome.Rejected };
         }
 
         if (hdrBytes > ushort.MaxValue)
         {
-            throw Errors.Publish(10097, "header size exceeds maximum allowed of 64k", subject);
+            throw Errors.Publish(JetStreamErrorCodes.HeaderExceedsMaximum, "header size exceeds maximum allowed of 64k", subject);
         }
 
         CheckDiscardNew(subject, hdrBytes + data.LongLength);
@@ -133,7 +134,7 @@ internal sealed partial class StreamState
             var last = _store.LastSeqOnSubject(subject);
             if (!ulong.TryParse(elss, NumberStyles.None, CultureInfo.InvariantCulture, out var want) || want != last)
             {
-                throw Errors.Publish(10071, string.Create(CultureInfo.InvariantCulture, $"wrong last sequence: {last}"), subject);
+                throw Errors.Publish(JetStreamErrorCodes.WrongLastSequence, string.Create(CultureInfo.InvariantCulture, $"wrong last sequence: {last}"), subject);
             }
         }
 
@@ -141,13 +142,13 @@ internal sealed partial class StreamState
         {
             if (!ulong.TryParse(els, NumberStyles.None, CultureInfo.InvariantCulture, out var want) || want != _store.LastSeq)
             {
-                throw Errors.Publish(10071, string.Create(CultureInfo.InvariantCulture, $"wrong last sequence: {_store.LastSeq}"), subject);
+                throw Errors.Publish(JetStreamErrorCodes.WrongLastSequence, string.Create(CultureInfo.InvariantCulture, $"wrong last sequence: {_store.LastSeq}"), subject);
             }
         }
 
         if (headers[HdrExpectedLastMsgId] is { } elid && elid != (LastMsgId ?? string.Empty))
         {
-            throw Errors.Publish(10070, $"wrong last msg ID: {LastMsgId}", subject);
+            throw Errors.Publish(JetStreamErrorCodes.WrongLastMsgId, $"wrong last msg ID: {LastMsgId}", subject);
         }
     }
 
@@ -161,17 +162,17 @@ internal sealed partial class StreamState
         var perSubjectFull = Config.MaxMsgsPerSubject > 0 && _store.CountOnSubject(subject) >= Config.MaxMsgsPerSubject;
         if (Config.DiscardNewPerSubject && perSubjectFull)
         {
-            throw Errors.Publish(10077, "maximum messages per subject exceeded", subject);
+            throw Errors.Publish(JetStreamErrorCodes.StreamStoreFailed, "maximum messages per subject exceeded", subject);
         }
 
         if (Config.MaxMsgs > 0 && _store.Messages >= Config.MaxMsgs && !perSubjectFull)
         {
-            throw Errors.Publish(10077, "maximum messages exceeded", subject);
+            throw Errors.Publish(JetStreamErrorCodes.StreamStoreFailed, "maximum messages exceeded", subject);
         }
 
         if (Config.MaxBytes > 0 && _store.Bytes + size >= Config.MaxBytes)
         {
-            throw Errors.Publish(10077, "maximum bytes exceeded", subject);
+            throw Errors.Publish(JetStreamErrorCodes.StreamStoreFailed, "maximum bytes exceeded", subject);
         }
     }
 

@@ -76,6 +76,7 @@ internal sealed partial class StreamState : Scheduled
     {
         c.Stop(error);
         _consumers.Remove(c.Name);
+        c.Advise(created: false);
         if (Config.Retention != StreamConfigRetention.Interest)
         {
             return;
@@ -96,6 +97,7 @@ internal sealed partial class StreamState : Scheduled
         foreach (var c in _consumers.Values)
         {
             c.Stop(error);
+            c.Advise(created: false);
         }
 
         _consumers.Clear();

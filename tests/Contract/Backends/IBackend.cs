@@ -48,6 +48,9 @@ public interface IBackend : IAsyncDisposable
     /// <summary>The consumer advisories seen so far (MAX_DELIVERIES, MSG_TERMINATED, MSG_NAKED) for one stream.</summary>
     Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0);
 
+    /// <summary>The consumer CREATED and DELETED advisories seen so far for one stream (S-47, S-106), in the order raised.</summary>
+    Task<IReadOnlyList<JetStreamAdvisory>> ConsumerActionAdvisoriesAsync(string stream, int atLeast = 0);
+
     IPublisher<T> CreatePublisher<T>(IMessageEncoder<T> encoder, PublisherOptions? options = null);
 
     Task<ISubscriber<T>> CreateSubscriberAsync<T>(string stream, string consumer, IMessageDecoder<T> decoder, SubscriberOptions? options = null);

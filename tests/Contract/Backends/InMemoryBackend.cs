@@ -68,7 +68,10 @@ public sealed class InMemoryBackend : IBackend
     public Task LetTimePassAsync(TimeSpan duration) => _kit.LetTimePassAsync(duration);
 
     public Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0)
-        => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. Engine.Advisories.Where(a => a.Stream == stream)]);
+        => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. Engine.Advisories.Where(a => a.Stream == stream && a.Type != JetStreamAdvisory.ConsumerActionType)]);
+
+    public Task<IReadOnlyList<JetStreamAdvisory>> ConsumerActionAdvisoriesAsync(string stream, int atLeast = 0)
+        => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. Engine.Advisories.Where(a => a.Stream == stream && a.Type == JetStreamAdvisory.ConsumerActionType)]);
 
     public IPublisher<T> CreatePublisher<T>(IMessageEncoder<T> encoder, PublisherOptions? options = null)
         => new InMemoryPublisher<T>(Engine, encoder, options);

@@ -94,7 +94,8 @@ public sealed class JetStreamBackend : IBackend
 
     public Task PurgeStreamAsync(string stream) => Map(async () => await Js.PurgeStreamAsync(stream, new StreamPurgeRequest()));
 
-    public Task<ConsumerInfo> CreateOrUpdateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.CreateOrUpdateConsumerAsync(stream, config)).Info);
+    /// <summary>Through <see cref="JetStreamSetup"/>, the path production code takes: its failures are at stage Subscribe.</summary>
+    public Task<ConsumerInfo> CreateOrUpdateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await JetStreamSetup.CreateOrUpdateConsumerAsync(Js, stream, config)).Info);
 
     public Task<ConsumerInfo> CreateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.CreateConsumerAsync(stream, config)).Info);
 
@@ -150,7 +151,15 @@ public sealed class JetStreamBackend : IBackend
     public async Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0)
     {
         return await EventuallyAsync(
-            () => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. _advisories.Where(a => a.Stream == stream)]),
+            () => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. _advisories.Where(a => a.Stream == stream && a.Type != JetStreamAdvisory.ConsumerActionType)]),
+            list => list.Count >= atLeast,
+            atLeast == 0 ? TimeSpan.FromMilliseconds(300) : null);
+    }
+
+    public async Task<IReadOnlyList<JetStreamAdvisory>> ConsumerActionAdvisoriesAsync(string stream, int atLeast = 0)
+    {
+        return await EventuallyAsync(
+            () => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. _advisories.Where(a => a.Stream == stream && a.Type == JetStreamAdvisory.ConsumerActionType)]),
             list => list.Count >= atLeast,
             atLeast == 0 ? TimeSpan.FromMilliseconds(300) : null);
     }
@@ -273,7 +282,7 @@ public sealed class JetStreamBackend : IBackend
         string? Str(string n) => r.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         ulong? Num(string n) => r.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetUInt64() : null;
         var type = Str("type");
-        if (type is not (JetStreamAdvisory.MaxDeliverType or JetStreamAdvisory.TerminatedType or JetStreamAdvisory.NakType))
+        if (type is not (JetStreamAdvisory.MaxDeliverType or JetStreamAdvisory.TerminatedType or JetStreamAdvisory.NakType or JetStreamAdvisory.ConsumerActionType))
         {
             return null;
         }
