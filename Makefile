@@ -38,11 +38,11 @@ reliability:
 	GOFLUX_NATS_SERVER=$(CURDIR)/.tools/nats-server/nats-server \
 	dotnet test tests/Reliability -c Release; status=$$?; echo; cat artifacts/reliability-figures.md 2>/dev/null; exit $$status
 
-## fuzz: the differential test (in-memory engine against a real nats-server) over 5000 seeded programs
+## fuzz: the differential test (in-memory engine against a real nats-server) over 10000 seeded programs
 .PHONY: fuzz
 fuzz:
 	bash scripts/provision-nats.sh
-	GOFLUX_FUZZ_PROGRAMS=5000 GOFLUX_NATS_SERVER=$(CURDIR)/.tools/nats-server/nats-server dotnet test tests/Contract --filter "FullyQualifiedName~Differential"
+	GOFLUX_FUZZ_PROGRAMS=10000 GOFLUX_NATS_SERVER=$(CURDIR)/.tools/nats-server/nats-server dotnet test tests/Contract --filter "FullyQualifiedName~Differential"
 
 ## nats-up: start a local nats-server with JetStream on 127.0.0.1:4222 (NATS_PORT to change); use NATS_URL=nats://127.0.0.1:4222
 nats-up:

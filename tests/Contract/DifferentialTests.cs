@@ -15,7 +15,7 @@ namespace Goflux.Contract.Tests;
 /// the end the stream state and the advisories.
 /// </summary>
 /// <remarks>
-/// <c>GOFLUX_FUZZ_PROGRAMS</c> sets how many programs run (default 200, seeds 1..N); <c>GOFLUX_FUZZ_SEED</c> runs one seed
+/// <c>GOFLUX_FUZZ_PROGRAMS</c> sets how many programs run (default 500, seeds 1..N); <c>GOFLUX_FUZZ_SEED</c> runs one seed
 /// only, to reproduce a reported divergence. Most programs never let time pass, so they take milliseconds on the server;
 /// about one in twelve lets 3.5 s pass once or twice (ack wait, nak delay and backoff expiry), and those run concurrently.
 /// Deadlines (ack wait 3 s, nak delay 2 s, backoff 3 s/5 s) are far longer than a program's steps take on a loaded
@@ -98,7 +98,7 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
         }
 
         var programs = Environment.GetEnvironmentVariable(ProgramsVariable);
-        var count = string.IsNullOrWhiteSpace(programs) ? 200 : int.Parse(programs, CultureInfo.InvariantCulture);
+        var count = string.IsNullOrWhiteSpace(programs) ? 500 : int.Parse(programs, CultureInfo.InvariantCulture);
         return [.. Enumerable.Range(1, count)];
     }
 
