@@ -11,7 +11,7 @@ public sealed partial class ReadmeSnippetTests
     [Fact]
     public void Readme_QuotesEverySnippetOfThisProject_Verbatim()
     {
-        var project = Path.GetDirectoryName(ThisFile())!;
+        var project = ProjectDirectory();
         var readme = File.ReadAllText(Path.Combine(project, "..", "..", "README.md")).ReplaceLineEndings("\n");
         var snippets = Directory.EnumerateFiles(project, "*.cs")
             .SelectMany(file => Snippet().Matches(File.ReadAllText(file).ReplaceLineEndings("\n")))
@@ -22,6 +22,22 @@ public sealed partial class ReadmeSnippetTests
         {
             readme.Should().Contain("```csharp\n" + body + "\n```", $"the README quotes snippet '{name}' as the code has it");
         }
+    }
+
+    // CI builds map source paths (deterministic "/_/" paths), so the caller's file path cannot be opened there: find the
+    // project from the test's output folder instead, and fall back to the compile-time path for other layouts.
+    private static string ProjectDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "samples", "OrderService.Tests");
+            if (File.Exists(Path.Combine(dir.FullName, "README.md")) && Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return Path.GetDirectoryName(ThisFile())!;
     }
 
     private static string ThisFile([CallerFilePath] string path = "") => path;

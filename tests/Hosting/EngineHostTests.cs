@@ -398,7 +398,7 @@ public sealed class EngineHostTests
         var report = (await health.CheckHealthAsync(Ct)).Entries["goflux"];
         report.Status.Should().Be(HealthStatus.Unhealthy);
         report.Data[$"{n.StreamName}/{n.ConsumerName}"].Should().Be("Faulted");
-        report.Description.Should().Contain($"{n.StreamName}/{n.ConsumerName} is faulted").And.Contain("consumer deleted");
+        report.Description.Should().Contain($"{n.StreamName}/{n.ConsumerName} is faulted").And.Contain("was deleted").And.Contain("10014");
         report.Exception.Should().BeOfType<GofluxException>();
         await host.StopAsync(Ct);
     }
