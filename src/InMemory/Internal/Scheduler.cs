@@ -143,17 +143,6 @@ internal sealed class Scheduler
 
     private void OnTimer()
     {
-        if (_ctx.Gate.IsHeldByCurrentThread)
-        {
-            // A FakeTimeProvider moved by another thread fires due timers from inside GetUtcNow, which the engine calls
-            // under its lock: running due work here would nest inside the operation in progress. Leave it to a re-arm
-            // after the lock is released (this thread's Leave, or the pool item below if this section has none).
-            _armedFor = DateTimeOffset.MaxValue;
-            _needsRearm = true;
-            ThreadPool.UnsafeQueueUserWorkItem(static c => c.Leave(), _ctx, preferLocal: false);
-            return;
-        }
-
         lock (_ctx.Gate)
         {
             _armedFor = DateTimeOffset.MaxValue;
