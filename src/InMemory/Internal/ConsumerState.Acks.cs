@@ -98,7 +98,7 @@ internal sealed partial class ConsumerState
 
                 // S-82: only the timer restarts; a message already queued for redelivery (naked or expired) stays
                 // queued, as the server's progressUpdate never touches its redelivery queue.
-                SetAckDeadline(p, now);
+                SetAckDeadline(p, now, progress: true);
                 return;
         }
     }

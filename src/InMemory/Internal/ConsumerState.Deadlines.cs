@@ -15,8 +15,17 @@ internal enum DeadlineCause
 
 internal sealed partial class ConsumerState
 {
+    /// <summary>
+    /// How late the server's pending check runs after the deadline of a delivery that arms it (its ackWaitDelay): the
+    /// check takes every message due by then, so deadlines within that millisecond expire together, in stream order.
+    /// </summary>
+    private static readonly TimeSpan DeliveryCheckSlack = TimeSpan.FromMilliseconds(1);
+
     private readonly PriorityQueue<(ulong Seq, long Version), (DateTimeOffset Due, long Order)> _deadlines = new();
     private long _deadlineOrder;
+
+    /// <summary>The slack of the armed pending check: <see cref="DeliveryCheckSlack"/> when a delivery armed it, else zero.</summary>
+    private TimeSpan _checkSlack;
 
     /// <summary>Ack wait for the n-th delivery (n starting at 1), following BackOff (S-94).</summary>
     public TimeSpan WaitFor(ulong deliveries)
@@ -44,8 +53,12 @@ internal sealed partial class ConsumerState
             return;
         }
 
+        // A check a delivery armed runs 1 ms after that deadline on the server and takes everything due by then; here
+        // it runs at the deadline itself (deadlines keep their exact times) and takes the same messages.
+        var cutoff = EngineContext.Add(now, _checkSlack);
+        _checkSlack = TimeSpan.Zero;
         List<PendingEntry>? due = null;
-        while (_deadlines.TryPeek(out var item, out var prio) && prio.Due <= now)
+        while (_deadlines.TryPeek(out var item, out var prio) && prio.Due <= cutoff)
         {
             _deadlines.Dequeue();
             if (!_pending.TryGetValue(item.Seq, out var p) || p.Version != item.Version || p.Queued)
@@ -120,11 +133,12 @@ internal sealed partial class ConsumerState
         Dispatch();
     }
 
-    /// <summary>Starts the ack wait (or BackOff step) of a delivery or an in-progress signal.</summary>
-    private void SetAckDeadline(PendingEntry p, DateTimeOffset now)
+    /// <summary>Starts the ack wait (or BackOff step) of a delivery or, with <paramref name="progress"/>, of an
+    /// in-progress signal (which on the server leaves its pending check as armed).</summary>
+    private void SetAckDeadline(PendingEntry p, DateTimeOffset now, bool progress = false)
     {
         var cause = Config.Backoff is { Count: > 0 } ? DeadlineCause.BackOff : DeadlineCause.AckWait;
-        SetDeadline(p, EngineContext.Add(now, WaitFor(p.Deliveries)), cause);
+        SetDeadline(p, EngineContext.Add(now, WaitFor(p.Deliveries)), cause, progress ? TimeSpan.Zero : DeliveryCheckSlack);
     }
 
     /// <summary>S-81: a nak delay is measured against ack_wait, expiring on the current backoff step. A delay too long
@@ -135,7 +149,7 @@ internal sealed partial class ConsumerState
         SetDeadline(p, due, DeadlineCause.NakDelay);
     }
 
-    private void SetDeadline(PendingEntry p, DateTimeOffset due, DeadlineCause cause)
+    private void SetDeadline(PendingEntry p, DateTimeOffset due, DeadlineCause cause, TimeSpan slack = default)
     {
         p.Version++;
         p.Cause = cause;
@@ -145,7 +159,7 @@ internal sealed partial class ConsumerState
         }
 
         _deadlines.Enqueue((p.Seq, p.Version), (due, _deadlineOrder++));
-        CheckAt(due);
+        CheckAt(due, slack);
     }
 
     /// <summary>Drops deadlines of settled messages from the head of the heap, so acks in order keep it small.</summary>
@@ -158,11 +172,12 @@ internal sealed partial class ConsumerState
         }
     }
 
-    private void CheckAt(DateTimeOffset due)
+    private void CheckAt(DateTimeOffset due, TimeSpan slack = default)
     {
         if (due < ScheduledDue)
         {
             _ctx.Scheduler.Schedule(this, due);
+            _checkSlack = slack;
         }
     }
 
