@@ -42,7 +42,7 @@ reliability:
 .PHONY: fuzz
 fuzz:
 	bash scripts/provision-nats.sh
-	GOFLUX_FUZZ_PROGRAMS=10000 GOFLUX_NATS_SERVER=$(CURDIR)/.tools/nats-server/nats-server dotnet test tests/Contract --filter "FullyQualifiedName~Differential"
+	GOFLUX_FUZZ_PROGRAMS=10000 GOFLUX_NATS_SERVER=$(CURDIR)/.tools/nats-server/nats-server dotnet test tests/Contract -c Release --filter "FullyQualifiedName~Differential"
 
 ## nats-up: start a local nats-server with JetStream on 127.0.0.1:4222 (NATS_PORT to change); use NATS_URL=nats://127.0.0.1:4222
 nats-up:

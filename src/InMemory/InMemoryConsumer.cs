@@ -36,7 +36,7 @@ public sealed class InMemoryConsumer
 
     /// <summary>Pulls up to <paramref name="batch"/> messages, like NATS.Net's <c>FetchAsync</c>/<c>FetchNoWaitAsync</c>.</summary>
     /// <param name="batch">The most messages to return.</param>
-    /// <param name="expires">How long to wait for the batch to fill, on the engine's clock; <see langword="null"/> to return only what is available now.</param>
+    /// <param name="expires">How long to wait for the batch to fill, on the engine's clock; <see langword="null"/> for a no-wait pull: what is available now, except that, as on the server, a pull finding messages pending or redeliveries queued but none deliverable stays open until something is delivered (at most 35 s, S-70).</param>
     /// <param name="cancellationToken">A token to cancel the wait.</param>
     /// <returns>The deliveries, in order.</returns>
     public ValueTask<IReadOnlyList<InMemoryDelivery>> FetchAsync(int batch, TimeSpan? expires = null, CancellationToken cancellationToken = default)
