@@ -22,6 +22,8 @@ namespace Goflux.Contract.Tests;
 /// The fake clock follows the server's: before every step it is moved on by the wall-clock time the server has seen
 /// since the consumer was created (a step can take a second while a counter read polls, or seconds while a pull stays
 /// open), so an ack wait (3 s), nak delay (2 s) or backoff (3 s/5 s) expires between the same two steps on both sides.
+/// Steps start at least 5 ms apart, more than the server's pending check can run late, and each publish waits until the
+/// server's consumer has counted the message, as the other steps wait for its counters.
 /// Each step of a reported divergence carries the server-side time it ended at.
 /// </remarks>
 public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
@@ -29,6 +31,13 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
     private const string ProgramsVariable = "GOFLUX_FUZZ_PROGRAMS";
     private const string SeedVariable = "GOFLUX_FUZZ_SEED";
     private const int MaxReportedFailures = 10;
+
+    /// <summary>
+    /// The least wall-clock time between the starts of two steps. The server's pending check runs on a Go timer that
+    /// can fire a millisecond or two late on a loaded machine and then takes everything due by then; steps this far
+    /// apart keep deadlines set by different steps in different checks on the server, as they are in memory.
+    /// </summary>
+    private static readonly TimeSpan StepSpacing = TimeSpan.FromMilliseconds(5);
     private JetStreamBackend? _real;
 
     private JetStreamBackend Real => _real ?? throw new InvalidOperationException("The server backend is not started.");
@@ -166,8 +175,16 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
                 }
             }
 
+            var stepStarted = TimeSpan.Zero;
             for (var step = 1; step <= steps; step++)
             {
+                var early = StepSpacing - (wall.Elapsed - stepStarted);
+                if (early > TimeSpan.Zero)
+                {
+                    await Task.Delay(early);
+                }
+
+                stepStarted = wall.Elapsed;
                 await CatchUpAsync();
                 var roll = rng.Next(100);
                 if (timeLeft > 0 && rng.Next(steps - step + 1) < timeLeft)
@@ -192,6 +209,12 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
                     op = $"publish {subject[(prefix.Length + 1)..]} p{step}{(headers is null ? string.Empty : " msg-id " + headers["Nats-Msg-Id"])}";
                     a = await PublishAsync(mem, subject, payload, headers);
                     b = await PublishAsync(real, subject, payload, headers);
+
+                    // The stream acknowledges a publish before the consumer has counted it: without this read, a
+                    // no-wait pull right after can find nothing pending on the server.
+                    var counters = Counters(await mem.GetConsumerInfoAsync(stream, "c"));
+                    a += " | " + counters;
+                    b += " | " + await ServerCountersAsync(real, stream, counters);
                 }
                 else if (roll < 60)
                 {
