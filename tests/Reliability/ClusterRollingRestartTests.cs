@@ -82,6 +82,7 @@ public sealed class ClusterRollingRestartTests(ClusterFixture fixture) : Cluster
         await stop.CancelAsync();
         await Poll.WithinAsync(_ => run, TimeSpan.FromSeconds(30), "the subscription stopping", ct);
 
+        await Cluster.WaitForStreamInSyncAsync("CR", ct);
         var stored = await Rig.StoredIdsAsync(js, "CR", total, ct);
         var lost = Enumerable.Range(1, total).LongCount(i => (i <= backlog || published.IsConfirmed(i)) && (stored[i] == 0 || !consumed.Has(i)));
         var storedTwice = stored.Skip(1).Where(c => c > 1).Sum(c => c - 1L);
