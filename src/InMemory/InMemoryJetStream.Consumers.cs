@@ -52,10 +52,17 @@ public sealed partial class InMemoryJetStream
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(consumer);
-        lock (_ctx.Gate)
+        try
         {
-            var c = _ctx.GetConsumer(stream, consumer);
-            return new(new InMemoryConsumer(this, stream, consumer, c.Info(_ctx.Now)));
+            lock (_ctx.Gate)
+            {
+                var c = _ctx.GetConsumer(stream, consumer);
+                return new(new InMemoryConsumer(this, stream, consumer, c.Info(_ctx.Now)));
+            }
+        }
+        finally
+        {
+            _ctx.Leave(); // reading the clock may have fired a due timer (see Scheduler)
         }
     }
 
@@ -69,9 +76,16 @@ public sealed partial class InMemoryJetStream
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(consumer);
-        lock (_ctx.Gate)
+        try
         {
-            return new(_ctx.GetConsumer(stream, consumer).Info(_ctx.Now));
+            lock (_ctx.Gate)
+            {
+                return new(_ctx.GetConsumer(stream, consumer).Info(_ctx.Now));
+            }
+        }
+        finally
+        {
+            _ctx.Leave();
         }
     }
 

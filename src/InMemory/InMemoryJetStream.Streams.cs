@@ -40,9 +40,16 @@ public sealed partial class InMemoryJetStream
     public ValueTask<StreamInfo> GetStreamInfoAsync(string stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        lock (_ctx.Gate)
+        try
         {
-            return new(_ctx.GetStream(stream).Info(_ctx.Now));
+            lock (_ctx.Gate)
+            {
+                return new(_ctx.GetStream(stream).Info(_ctx.Now));
+            }
+        }
+        finally
+        {
+            _ctx.Leave(); // reading the clock may have fired a due timer (see Scheduler)
         }
     }
 
@@ -73,20 +80,27 @@ public sealed partial class InMemoryJetStream
     public ValueTask<long> PurgeStreamAsync(string stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        lock (_ctx.Gate)
+        try
         {
-            var s = _ctx.GetStream(stream);
-            if (s.Config.Sealed)
+            lock (_ctx.Gate)
             {
-                throw Errors.Api(JetStreamErrorCodes.StreamSealed, "invalid operation on sealed stream");
-            }
+                var s = _ctx.GetStream(stream);
+                if (s.Config.Sealed)
+                {
+                    throw Errors.Api(JetStreamErrorCodes.StreamSealed, "invalid operation on sealed stream");
+                }
 
-            if (s.Config.DenyPurge)
-            {
-                throw Errors.Api(JetStreamErrorCodes.StreamPurgeNotPermitted, "stream purge is not permitted");
-            }
+                if (s.Config.DenyPurge)
+                {
+                    throw Errors.Api(JetStreamErrorCodes.StreamPurgeNotPermitted, "stream purge is not permitted");
+                }
 
-            return new(s.Purge());
+                return new(s.Purge());
+            }
+        }
+        finally
+        {
+            _ctx.Leave();
         }
     }
 

@@ -210,16 +210,26 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
                             handler,
                             token).ConfigureAwait(false);
                     }
+                    catch
+                    {
+                        _engine.Handled(scope);
+                        throw;
+                    }
+
+                    // Counted once handled, as NATS.Net does after the consuming loop's yield returns. The next pull
+                    // goes out before the delivery counts as handled, so the engine never looks idle while stored
+                    // messages wait for this loop to ask for them.
+                    _pending--;
+                    try
+                    {
+                        if (_pending <= threshold && _pending < max && !token.IsCancellationRequested)
+                        {
+                            Pull(max - _pending, token);
+                        }
+                    }
                     finally
                     {
                         _engine.Handled(scope);
-                    }
-
-                    // Counted once handled, as NATS.Net does after the consuming loop's yield returns.
-                    _pending--;
-                    if (_pending <= threshold && _pending < max && !token.IsCancellationRequested)
-                    {
-                        Pull(max - _pending, token);
                     }
                 }
 

@@ -27,6 +27,9 @@ internal static class ConsumerRules
     /// <summary>The server's defaults filled in, unknown fields dropped: see <see cref="ConsumerConfigTable"/>.</summary>
     public static ConsumerConfig Normalize(ConsumerConfig c, string name, bool durable) => ConsumerConfigTable.Normalize(c, name, durable);
 
+    /// <summary>Refuses a consumer configuration the server refuses, with the server's error code.</summary>
+    /// <remarks>Long because it is the server's check sequence, one check after another: the first failing check
+    /// decides the error code, so the order must stay visible.</remarks>
     public static void Validate(StreamState s, ConsumerConfig c)
     {
         if (!string.IsNullOrEmpty(c.DeliverSubject))

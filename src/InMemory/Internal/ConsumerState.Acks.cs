@@ -3,7 +3,9 @@ namespace Goflux.InMemory.Internal;
 internal sealed partial class ConsumerState
 {
     /// <summary>Applies one acknowledgement of the delivered message (identified by its stream sequence) (S-79 to S-88).</summary>
-    /// <remarks>Acks on a message that is no longer pending change nothing (S-84, S-88); a term still raises its advisory.</remarks>
+    /// <remarks>Acks on a message that is no longer pending change nothing (S-84, S-88); a term still raises its advisory.
+    /// Long because it is one switch over the ack kinds, as the server's ack processing is: each branch is short, and
+    /// keeping them together shows how they differ.</remarks>
     public void Acknowledge(InMemoryDelivery delivery, InMemoryDelivery.AckKind kind, TimeSpan? delay, string? reason)
     {
         var now = _ctx.Now;

@@ -69,6 +69,9 @@ internal sealed partial class ConsumerState
         _ctx.HandOff(r, d);
     }
 
+    /// <summary>The next message to deliver, or <see langword="null"/>.</summary>
+    /// <remarks>Long because it follows the server's order in one place: queued redeliveries first (exhausting those
+    /// out of deliveries), then the max-ack-pending limit, then the next new message.</remarks>
     private InMemoryDelivery? NextDelivery()
     {
         var now = _ctx.Now;

@@ -73,7 +73,7 @@ internal sealed class IdleTracker
                 }
             }
 
-            _inFlight--;
+            Interlocked.Decrement(ref _inFlight); // Add increments without this lock
             signal = TakeSignalIfIdle();
         }
 

@@ -118,15 +118,26 @@ internal sealed class Scheduler
                 while (Interlocked.Exchange(ref _rearmRequested, 0) == 1)
                 {
                     TimeSpan wait;
+                    DateTimeOffset? due;
+
+                    // Read outside the lock: a FakeTimeProvider may fire due timers from inside GetUtcNow.
+                    var now = _ctx.Now;
                     lock (_ctx.Gate)
                     {
                         _needsRearm = false;
-                        var due = _ctx.Disposed ? null : Earliest();
+                        due = _ctx.Disposed ? null : Earliest();
                         _armedFor = due ?? DateTimeOffset.MaxValue;
-                        wait = due is { } d ? Clamp(d - _ctx.Now) : Timeout.InfiniteTimeSpan;
+                        wait = due is { } d ? Clamp(d - now) : Timeout.InfiniteTimeSpan;
                     }
 
                     _timer.Change(wait, Timeout.InfiniteTimeSpan);
+
+                    // A clock moved by another thread between reading it and Change would leave the timer late by as
+                    // much: when the deadline is due by now, arm again (for zero).
+                    if (wait > TimeSpan.Zero && due is { } deadline && deadline <= _ctx.Now)
+                    {
+                        Volatile.Write(ref _rearmRequested, 1);
+                    }
                 }
             }
             finally
@@ -143,6 +154,18 @@ internal sealed class Scheduler
 
     private void OnTimer()
     {
+        if (_ctx.Gate.IsHeldByCurrentThread)
+        {
+            // Fired from inside GetUtcNow by a FakeTimeProvider-style clock that another thread moved, while this thread
+            // is in the middle of an operation under the lock. Running due work here would nest it inside half-made
+            // changes; instead the timer counts as disarmed, and the operation's Leave re-arms it for "now", which runs
+            // the due work on this same thread right after the operation, before it returns to its caller.
+            _armedFor = DateTimeOffset.MaxValue;
+            _needsRearm = true;
+            return;
+        }
+
+        var now = _ctx.Now;
         lock (_ctx.Gate)
         {
             _armedFor = DateTimeOffset.MaxValue;
@@ -152,7 +175,7 @@ internal sealed class Scheduler
                 return;
             }
 
-            RunDue(_ctx.Now);
+            RunDue(now);
         }
 
         _ctx.Leave();

@@ -36,6 +36,9 @@ internal static class StreamRules
         }
     }
 
+    /// <summary>Refuses a stream configuration the server refuses, with the server's error code.</summary>
+    /// <remarks>Long for the same reason as the consumer checks: the server's order of checks decides which error a
+    /// configuration with several problems gets.</remarks>
     public static void Validate(StreamConfig c)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);

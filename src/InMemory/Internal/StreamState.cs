@@ -15,11 +15,13 @@ internal sealed partial class StreamState : Scheduled
     private readonly Dictionary<string, ConsumerState> _consumers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ulong> _dedupe = new(StringComparer.Ordinal);
     private readonly Queue<(string Id, DateTimeOffset Expires)> _dedupeOrder = new();
+    private string[] _subjects; // the configured subjects, matched on every publish without boxing an enumerator
 
     public StreamState(EngineContext ctx, StreamConfig config, DateTimeOffset created)
     {
         _ctx = ctx;
         Config = config;
+        _subjects = [.. config.Subjects ?? []];
         Name = config.Name!;
         Created = created;
     }
@@ -57,7 +59,7 @@ internal sealed partial class StreamState : Scheduled
 
     public bool Captures(string subject)
     {
-        foreach (var p in Config.Subjects!)
+        foreach (var p in _subjects)
         {
             if (Subjects.Matches(p, subject))
             {
@@ -110,6 +112,7 @@ internal sealed partial class StreamState : Scheduled
     {
         var oldPerSubject = Config.MaxMsgsPerSubject;
         Config = config;
+        _subjects = [.. config.Subjects ?? []];
 
         // Like the server's store: a per-subject limit trims on update only when it lowers an existing one (S-13).
         EnforceLimits(trimAll: true, subject: null, perSubjectOnUpdate: oldPerSubject > 0 && config.MaxMsgsPerSubject < oldPerSubject);

@@ -101,6 +101,9 @@ public sealed class ClockRaceTests
             await Task.WhenAll(publish, advance);
             await engine.WaitForIdleAsync(Ct);
 
+            // Deliveries handed off and handled are counted from different threads; a lost update once left the count
+            // at -1, so WaitForIdleAsync returned with a first delivery still on its way to the handler.
+            engine.InFlight.Should().Be(0, $"every hand-off was handled and counted once (round {round})");
             var deliveries = seen.ToArray();
             deliveries.Select(d => d.ConsumerSequence).Should().BeInAscendingOrder($"hand-offs keep their order (round {round})")
                 .And.OnlyHaveUniqueItems();
