@@ -29,11 +29,17 @@ public sealed partial class InMemoryJetStream
     }
 
 
+    /// <summary>
+    /// How long a no-wait fetch the server keeps open lasts before the client gives up: NATS.Net's default 30 s expiry
+    /// plus its 5 s grace (S-70).
+    /// </summary>
+    private static readonly TimeSpan NoWaitClientTimeout = TimeSpan.FromSeconds(35);
+
     /// <summary>Pulls up to <paramref name="batch"/> messages from a consumer.</summary>
     /// <param name="stream">The stream name.</param>
     /// <param name="consumer">The consumer name.</param>
     /// <param name="batch">The most messages to return, at least 1.</param>
-    /// <param name="expires">How long to wait for the batch to fill, on the engine's clock; <see langword="null"/> returns only what is deliverable now (no-wait).</param>
+    /// <param name="expires">How long to wait for the batch to fill, on the engine's clock; <see langword="null"/> makes a no-wait request: it returns what is deliverable now, or nothing when no message is pending and no redelivery is queued; when messages are pending or redeliveries queued but none is deliverable (exhausted, or held back by <c>max_ack_pending</c>), it stays open like on the server until something is delivered, for at most 35 s (NATS.Net's give-up time) (S-70, S-76).</param>
     /// <param name="cancellationToken">A token to cancel the wait; the deliveries made so far are returned.</param>
     /// <returns>The deliveries, in delivery order.</returns>
     /// <exception cref="GofluxException">The stream (10059) or consumer (10014) does not exist, or it was deleted while waiting.</exception>
@@ -47,12 +53,20 @@ public sealed partial class InMemoryJetStream
         lock (_ctx.Gate)
         {
             var c = _ctx.GetConsumer(stream, consumer);
+            var keepOpen = c.KeepsNoWaitRequestOpen;
             c.AddRequest(request);
             if (!request.Done)
             {
                 if (expires is { } e)
                 {
                     _ctx.Scheduler.Schedule(request, EngineContext.Add(_ctx.Now, e));
+                }
+                else if (keepOpen)
+                {
+                    // S-70: nothing deliverable, yet messages were pending or redeliveries queued when the request
+                    // arrived (an exhausted message still queued, new ones held back by max_ack_pending): the server
+                    // keeps the request open, without expiry, until something is delivered. NATS.Net gives up on it.
+                    _ctx.Scheduler.Schedule(request, EngineContext.Add(_ctx.Now, NoWaitClientTimeout));
                 }
                 else
                 {

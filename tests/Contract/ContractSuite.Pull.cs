@@ -1,4 +1,5 @@
 using FluentAssertions;
+using Goflux.InMemory;
 using NATS.Client.JetStream.Models;
 using Xunit;
 
@@ -75,6 +76,56 @@ public abstract partial class ContractSuite
         (await B.FetchAsync(stream, "c", 2)).Select(m => m.Metadata.StreamSequence).Should().Equal(1UL, 2UL);
         (await B.FetchAsync(stream, "c", 5)).Select(m => m.Metadata.StreamSequence).Should().Equal(3UL);
         (await B.FetchAsync(stream, "c", 5)).Should().BeEmpty();
+        (await B.GetConsumerInfoAsync(stream, "c")).NumWaiting.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task S70_NoWait_QueuedExhaustedMessageCounts_RequestStaysOpenUntilARedeliveryIsDue()
+    {
+        // Differential seed 1212. A no-wait pull is answered "no messages" only when num_pending plus the queued
+        // redeliveries is zero. A message naked at its last delivery is counted, then exhausted when the pull comes: the
+        // request gets nothing, stays open without expiry, and takes the next message whose ack wait runs out.
+        var (stream, prefix) = Unique("S70Q");
+        await StreamAsync(stream, prefix);
+        await PublishManyAsync(prefix + ".a", 2);
+        await ConsumerAsync(stream, "c", c =>
+        {
+            c.AckWait = OneSecond;
+            c.MaxDeliver = 2;
+        });
+        var first = await B.FetchAsync(stream, "c", 2);
+        await first[0].NakAsync();
+        var last = (await B.FetchAsync(stream, "c", 1)).Should().ContainSingle().Subject;
+        last.Metadata.NumDelivered.Should().Be(2);
+        await last.NakAsync();
+
+        var open = B.FetchAsync(stream, "c", 5);
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(1500));
+        var got = await open;
+        got.Select(m => (m.Metadata.StreamSequence, m.Metadata.NumDelivered)).Should().Equal((2UL, 2UL));
+
+        var max = (await B.AdvisoriesAsync(stream, 3)).Where(a => a.Type == JetStreamAdvisory.MaxDeliverType).Should().ContainSingle().Subject;
+        max.StreamSequence.Should().Be(1);
+        max.Deliveries.Should().Be(2);
+        Counters(await B.GetConsumerInfoAsync(stream, "c")).Should().Be("delivered=4/2 ack_floor=0/0 ack_pending=1 pending=0 redelivered=2");
+    }
+
+    [Fact]
+    public async Task S76_NoWaitBlockedByMaxAckPending_StaysOpenUntilAnAckFreesASlot()
+    {
+        // A no-wait pull that finds messages pending but held back by max_ack_pending is not answered "no messages":
+        // it stays open and takes the message an ack lets through, then ends.
+        var (stream, prefix) = Unique("S76N");
+        await StreamAsync(stream, prefix);
+        await PublishManyAsync(prefix + ".a", 2);
+        await ConsumerAsync(stream, "c", c => c.MaxAckPending = 1);
+        var first = (await B.FetchAsync(stream, "c", 1)).Should().ContainSingle().Subject;
+
+        // Batch 1: a no-wait request that has received something and is then held back by the limit stays open too.
+        var open = B.FetchAsync(stream, "c", 1);
+        await first.AckAsync();
+        var got = await open;
+        got.Select(m => m.Metadata.StreamSequence).Should().Equal(2UL);
         (await B.GetConsumerInfoAsync(stream, "c")).NumWaiting.Should().Be(0);
     }
 

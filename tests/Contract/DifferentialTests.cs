@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Goflux.Contract.Tests.Backends;
@@ -18,8 +19,10 @@ namespace Goflux.Contract.Tests;
 /// <c>GOFLUX_FUZZ_PROGRAMS</c> sets how many programs run (default 500, seeds 1..N); <c>GOFLUX_FUZZ_SEED</c> runs one seed
 /// only, to reproduce a reported divergence. Most programs never let time pass, so they take milliseconds on the server;
 /// about one in twelve lets 3.5 s pass once or twice (ack wait, nak delay and backoff expiry), and those run concurrently.
-/// Deadlines (ack wait 3 s, nak delay 2 s, backoff 3 s/5 s) are far longer than a program's steps take on a loaded
-/// machine, so the real server's clock never expires something the fake clock has not reached.
+/// The fake clock follows the server's: before every step it is moved on by the wall-clock time the server has seen
+/// since the consumer was created (a step can take a second while a counter read polls, or seconds while a pull stays
+/// open), so an ack wait (3 s), nak delay (2 s) or backoff (3 s/5 s) expires between the same two steps on both sides.
+/// Each step of a reported divergence carries the server-side time it ended at.
 /// </remarks>
 public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
 {
@@ -147,14 +150,31 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
             var live = new List<int>();
             var timeLeft = timeSteps;
 
+            // The server's timers run on the wall clock, and its steps take time (a counter read can poll for up to a
+            // second, a pull can stay open): before each step the fake clock catches up with the time the server has
+            // seen since the consumer was created, so deadlines fall between the same steps on both sides, and messages
+            // delivered at different times expire, and queue for redelivery, in separate batches on both (seed 1398).
+            var wall = Stopwatch.StartNew();
+            var fakeElapsed = TimeSpan.Zero;
+            async Task CatchUpAsync()
+            {
+                var lag = wall.Elapsed - fakeElapsed;
+                if (lag > TimeSpan.Zero)
+                {
+                    await mem.LetTimePassAsync(lag);
+                    fakeElapsed += lag;
+                }
+            }
+
             for (var step = 1; step <= steps; step++)
             {
+                await CatchUpAsync();
                 var roll = rng.Next(100);
                 if (timeLeft > 0 && rng.Next(steps - step + 1) < timeLeft)
                 {
                     timeLeft--;
-                    await Task.WhenAll(mem.LetTimePassAsync(TimeSpan.FromSeconds(3.5)), real.LetTimePassAsync(TimeSpan.FromSeconds(3.5)));
-                    log.Add($"{step}: let 3.5 s pass");
+                    await real.LetTimePassAsync(TimeSpan.FromSeconds(3.5));
+                    log.Add($"{step} @{wall.Elapsed.TotalSeconds:0.000}s: let 3.5 s pass");
                     continue;
                 }
 
@@ -177,8 +197,20 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
                 {
                     var batch = 1 + rng.Next(5);
                     op = $"fetch no-wait batch {batch}";
-                    var got = await mem.FetchAsync(stream, "c", batch);
+
+                    // A no-wait pull can stay open (S-70: nothing deliverable, but messages pending or redeliveries
+                    // queued), on the server until its timers make something deliverable: the engine's pull is
+                    // started, the server's runs, the fake clock catches up, and only then is the engine's awaited.
+                    var fetch = mem.FetchAsync(stream, "c", batch);
                     var gotReal = await real.FetchAsync(stream, "c", batch);
+                    await CatchUpAsync();
+                    if ((await mem.GetConsumerInfoAsync(stream, "c")).NumWaiting > 0)
+                    {
+                        log.Add($"{step} @{wall.Elapsed.TotalSeconds:0.000}s: {op} -> still open");
+                        return Diverged(seed, step, op, "still open", Describe(gotReal, prefix), log);
+                    }
+
+                    var got = await fetch;
                     a = Describe(got, prefix);
                     b = Describe(gotReal, prefix);
                     if (a == b)
@@ -222,13 +254,14 @@ public sealed class DifferentialTests(NatsServerFixture server) : IAsyncLifetime
                     b += " | " + await ServerCountersAsync(real, stream, counters);
                 }
 
-                log.Add($"{step}: {op} -> {a}");
+                log.Add($"{step} @{wall.Elapsed.TotalSeconds:0.000}s: {op} -> {a}");
                 if (a != b)
                 {
                     return Diverged(seed, step, op, a, b, log);
                 }
             }
 
+            await CatchUpAsync();
             var endMem = await FinalStateAsync(mem, stream);
 
             // The server counts a just-acknowledged publish in num_pending asynchronously: read again for a moment.

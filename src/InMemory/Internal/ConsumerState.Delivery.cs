@@ -29,6 +29,7 @@ internal sealed partial class ConsumerState
     /// <summary>Hands deliverable messages to open pull requests, rotating between them (S-75).</summary>
     public void Dispatch()
     {
+        List<PullRequest>? served = null;
         while (!Deleted && _waiting.First is { } node)
         {
             var d = NextDelivery();
@@ -49,12 +50,29 @@ internal sealed partial class ConsumerState
             if (r.Remaining > 0)
             {
                 _waiting.AddLast(node);
+                if (r.NoWait)
+                {
+                    (served ??= []).Add(r);
+                }
             }
             else
             {
                 r.Node = null;
                 r.Owner = null;
                 _ctx.EndRequest(r, null);
+            }
+        }
+
+        // S-70: a no-wait request that has received something ends as soon as nothing more is deliverable, unless
+        // max_ack_pending is what holds the rest back (S-76): then it stays open for the messages an ack lets through.
+        if (served is not null && !_heldBack)
+        {
+            foreach (var r in served)
+            {
+                if (r.Node is not null)
+                {
+                    Withdraw(r);
+                }
             }
         }
     }
@@ -75,6 +93,7 @@ internal sealed partial class ConsumerState
     private InMemoryDelivery? NextDelivery()
     {
         var now = _ctx.Now;
+        _heldBack = false;
 
         // Redeliveries first, whatever max_ack_pending says (S-92, S-93).
         while (_redeliveryQueue.First is { } first)
@@ -111,6 +130,7 @@ internal sealed partial class ConsumerState
 
         if (!AckNone && Config.MaxAckPending > 0 && _pending.Count >= Config.MaxAckPending)
         {
+            _heldBack = true;
             return null; // S-76
         }
 

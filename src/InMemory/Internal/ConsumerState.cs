@@ -24,6 +24,9 @@ internal sealed partial class ConsumerState : Scheduled
     /// <summary>For deliver last-per-subject: the stream's last sequence when the consumer was created.</summary>
     private ulong _lastPerSubjectEnd;
 
+    /// <summary>Whether the last look for a delivery stopped at <c>max_ack_pending</c> (S-76) rather than running dry.</summary>
+    private bool _heldBack;
+
     public ConsumerState(EngineContext ctx, StreamState stream, string name, ConsumerConfig config, DateTimeOffset created)
     {
         _ctx = ctx;
@@ -60,6 +63,13 @@ internal sealed partial class ConsumerState : Scheduled
     public ulong NumPending { get; private set; }
 
     public DateTimeOffset? LastActive { get; private set; }
+
+    /// <summary>
+    /// Gets a value indicating whether a no-wait pull request arriving now is kept open rather than answered "no
+    /// messages": the server counts pending messages plus queued redeliveries, even a queued message that turns out
+    /// exhausted or new messages that <c>max_ack_pending</c> holds back (S-70, S-76).
+    /// </summary>
+    public bool KeepsNoWaitRequestOpen => NumPending > 0 || _redeliveryQueue.Count > 0;
 
     public bool AckNone => Config.AckPolicy == ConsumerConfigAckPolicy.None;
 
