@@ -84,13 +84,27 @@ public sealed class ConsumeLedger
     }
 
     /// <summary>The longest pause between handled messages from <paramref name="since"/> on (including the pause that spans it).</summary>
-    public TimeSpan LongestGapAfter(long since)
+    public TimeSpan LongestGapAfter(long since) => LongestGapBetween(since, long.MaxValue);
+
+    /// <summary>
+    /// The longest pause between handled messages from <paramref name="since"/> to <paramref name="until"/> (timestamps),
+    /// including the pauses that span either end (the one spanning <paramref name="until"/> ends with the first message
+    /// handled after it).
+    /// </summary>
+    public TimeSpan LongestGapBetween(long since, long until)
     {
         lock (_gate)
         {
             var previous = _times.Where(t => t < since).DefaultIfEmpty(since).Max();
             var longest = TimeSpan.Zero;
-            foreach (var t in _times.Where(t => t >= since).Order())
+            var window = _times.Where(t => t >= since && t <= until).ToList();
+            var next = _times.Where(t => t > until).DefaultIfEmpty(long.MinValue).Min();
+            if (next != long.MinValue)
+            {
+                window.Add(next);
+            }
+
+            foreach (var t in window.Order())
             {
                 var gap = TimeProvider.System.GetElapsedTime(previous, t);
                 longest = gap > longest ? gap : longest;
