@@ -1,5 +1,6 @@
 using Goflux.JetStream;
 using Goflux.Reliability.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
@@ -42,12 +43,12 @@ public abstract class ClusterTestBase(ClusterFixture fixture)
             ct)));
     }
 
-    protected async Task<NatsConnection> ConnectToLeaderAsync(string stream, string name, CancellationToken ct)
+    protected async Task<NatsConnection> ConnectToLeaderAsync(string stream, string name, CancellationToken ct, ILoggerFactory? loggerFactory = null)
     {
         await using var probe = await Rig.ConnectAsync(Cluster.Urls, name + "-probe", ct);
         string? leader = null;
         await Poll.UntilAsync(async () => (leader = await LeaderOfAsync(probe.CreateJetStreamContext(), stream, ct)) is { Length: > 0 }, LeaderTimeout, $"stream {stream} reporting its leader", ct);
-        return await Rig.ConnectAsync(Cluster.UrlsStartingWith(leader!), name, ct, inOrder: true);
+        return await Rig.ConnectAsync(Cluster.UrlsStartingWith(leader!), name, ct, inOrder: true, loggerFactory: loggerFactory);
     }
 
     protected static async Task<string?> LeaderOfAsync(INatsJSContext js, string stream, CancellationToken ct)
@@ -60,11 +61,16 @@ public abstract class ClusterTestBase(ClusterFixture fixture)
 
     protected async Task<NatsNode> KillStreamLeaderAsync(INatsJSContext js, string stream, CancellationToken ct)
     {
-        string? leader = null;
-        await Poll.UntilAsync(async () => (leader = await LeaderOfAsync(js, stream, ct)) is { Length: > 0 }, LeaderTimeout, $"stream {stream} reporting its leader", ct);
-        var node = Cluster.Node(leader!);
+        var node = await StreamLeaderAsync(js, stream, ct);
         await node.KillAsync(ct);
         return node;
+    }
+
+    protected async Task<NatsNode> StreamLeaderAsync(INatsJSContext js, string stream, CancellationToken ct)
+    {
+        string? leader = null;
+        await Poll.UntilAsync(async () => (leader = await LeaderOfAsync(js, stream, ct)) is { Length: > 0 }, LeaderTimeout, $"stream {stream} reporting its leader", ct);
+        return Cluster.Node(leader!);
     }
 
     protected static Task WaitForNewLeaderAsync(INatsJSContext js, string stream, string? except, CancellationToken ct) =>

@@ -125,7 +125,15 @@ internal sealed class SoakLedger
 
             if (_final[seq] != 0)
             {
-                // Already acked or termed: an ack changes nothing (S-84). A term would still raise an advisory (S-83).
+                // Already acked or termed. Seeing its last allowed delivery now means the engine made that delivery
+                // before the settlement reached it (a message no longer pending is not redelivered), so the settlement
+                // came after the last delivery and the message may have run out first, with its advisory.
+                if (number == MaxDeliver)
+                {
+                    _lateTerminal[seq] = true;
+                }
+
+                // An ack changes nothing (S-84). A term would still raise an advisory (S-83).
                 if (action == Action.Term)
                 {
                     Interlocked.Increment(ref _termCalls);

@@ -64,7 +64,36 @@ public sealed partial class NatsNode : IAsyncDisposable
     }
 
     /// <summary>Starts the process and waits until it accepts client connections and its monitoring port answers.</summary>
+    /// <remarks>
+    /// The ports are fixed for the node's life, so a restart can find one of them taken for a moment (a loopback port
+    /// handed out to an outgoing connection, e.g. a client reconnecting to this very node). A start that ends because a
+    /// port is in use is tried again, a few times, with a short pause; any other exit fails at once with the server's
+    /// output.
+    /// </remarks>
     public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        const int attempts = 5;
+        for (var attempt = 1; ; attempt++)
+        {
+            var (exited, portTaken) = await TryStartAsync(cancellationToken);
+            if (exited is null)
+            {
+                return;
+            }
+
+            if (!portTaken || attempt == attempts)
+            {
+                throw new InvalidOperationException(
+                    $"nats-server {Name} did not start ({(portTaken ? $"a port was in use on each of {attempts} attempts" : "attempt " + Text(attempt))}): {exited}{Environment.NewLine}{RecentOutput()}");
+            }
+
+            Remember($"--- a port was in use; starting again (attempt {Text(attempt + 1)} of {Text(attempts)})");
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), TimeProvider.System, cancellationToken);
+        }
+    }
+
+    /// <summary>Starts the process once; <c>Exited</c> is <see langword="null"/> when it is up, else why it is not (the process is gone then).</summary>
+    private async Task<(string? Exited, bool PortTaken)> TryStartAsync(CancellationToken cancellationToken)
     {
         if (IsRunning)
         {
@@ -91,14 +120,25 @@ public sealed partial class NatsNode : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => Remember(e.Data);
-        process.ErrorDataReceived += (_, e) => Remember(e.Data);
+        var portTaken = false;
+        void Output(string? line)
+        {
+            Remember(line);
+            if (line is not null && line.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                Volatile.Write(ref portTaken, true);
+            }
+        }
+
+        process.OutputDataReceived += (_, e) => Output(e.Data);
+        process.ErrorDataReceived += (_, e) => Output(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
         Remember($"--- started PID {process.Id}");
 
+        string? exited = null;
         try
         {
             await Poll.UntilAsync(
@@ -106,7 +146,10 @@ public sealed partial class NatsNode : IAsyncDisposable
                 {
                     if (process.HasExited)
                     {
-                        throw new InvalidOperationException($"the process exited with code {process.ExitCode}");
+                        // Let the output readers catch up with what the process wrote before it went.
+                        await process.WaitForExitAsync(cancellationToken);
+                        exited = $"the process (PID {process.Id}) exited with code {process.ExitCode} while starting";
+                        return true;
                     }
 
                     using var client = new TcpClient(AddressFamily.InterNetwork);
@@ -118,11 +161,13 @@ public sealed partial class NatsNode : IAsyncDisposable
                 $"nats-server {Name} (PID {process.Id}) accepting connections on 127.0.0.1:{ClientPort}",
                 cancellationToken);
         }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        catch (TimeoutException ex)
         {
             await KillQuietlyAsync();
             throw new InvalidOperationException($"nats-server {Name} did not start: {ex.Message}{Environment.NewLine}{RecentOutput()}", ex);
         }
+
+        return (exited, Volatile.Read(ref portTaken));
     }
 
     /// <summary>Sends SIGKILL to the process by PID and waits until it is gone.</summary>

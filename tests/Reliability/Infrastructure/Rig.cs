@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using Goflux.JetStream;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
@@ -18,10 +20,12 @@ public static class Rig
     /// time a subscriber takes to resume is its own and not the client's reconnect backoff.
     /// </summary>
     /// <param name="inOrder">Connect to the first URL first (no shuffling), e.g. to sit on the node a test is about to kill.</param>
-    public static async Task<NatsConnection> ConnectAsync(string urls, string name, CancellationToken cancellationToken, bool inOrder = false)
+    /// <param name="loggerFactory">Where NATS.Net logs, e.g. a <see cref="TraceLog"/> printed when a scenario fails.</param>
+    public static async Task<NatsConnection> ConnectAsync(string urls, string name, CancellationToken cancellationToken, bool inOrder = false, ILoggerFactory? loggerFactory = null)
     {
         var connection = new NatsConnection(new NatsOpts
         {
+            LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance,
             Url = urls,
             NoRandomize = inOrder,
             Name = name,
@@ -79,35 +83,81 @@ public static class Rig
         }
     }
 
-    /// <summary>Reads every stored message of <paramref name="stream"/> back and counts each id (index = id).</summary>
+    /// <summary>The bound on reading a stream back.</summary>
+    public static readonly TimeSpan ReadBackTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// Reads every stored message of <paramref name="stream"/> back and counts each id (index = id; index 0 counts
+    /// messages that are not one of ours).
+    /// </summary>
+    /// <remarks>
+    /// The stream's state comes from its leader: on a cluster, a replica that does not know the leader yet (one just
+    /// restarted, still catching up) answers stream info with its own, shorter state, so an answer that names no leader is
+    /// asked again. The read goes on until the leader's last sequence has been seen, so a consumer placed on a replica
+    /// still catching up makes the read slower, never shorter; a read that cannot finish within
+    /// <see cref="ReadBackTimeout"/> fails with what it saw instead of returning a partial count.
+    /// </remarks>
     public static async Task<int[]> StoredIdsAsync(INatsJSContext js, string stream, int maxId, CancellationToken cancellationToken)
     {
         var counts = new int[maxId + 1];
-        var info = await js.GetStreamAsync(stream, cancellationToken: cancellationToken);
-        var total = info.Info.State.Messages;
+        StreamState? state = null;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                var info = (await js.GetStreamAsync(stream, cancellationToken: timeout.Token)).Info;
+                var fromLeader = info.Cluster is null || info.Cluster.Leader is { Length: > 0 };
+                state = fromLeader ? info.State : null;
+                return fromLeader;
+            },
+            TimeSpan.FromSeconds(30),
+            $"stream {stream}'s leader answering stream info",
+            cancellationToken);
+        var total = state!.Messages;
+        var lastSeq = state.LastSeq;
         if (total == 0)
         {
             return counts;
         }
 
-        var consumer = await js.CreateOrderedConsumerAsync(stream, cancellationToken: cancellationToken);
         long read = 0;
-        await foreach (var msg in consumer.ConsumeAsync<byte[]>(cancellationToken: cancellationToken))
+        ulong seen = 0;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(ReadBackTimeout);
+        try
         {
-            var id = msg.Data is { Length: 8 } data ? BinaryPrimitives.ReadInt64BigEndian(data) : -1;
-            if (id >= 1 && id <= maxId)
+            var consumer = await js.CreateOrderedConsumerAsync(stream, cancellationToken: deadline.Token);
+            await foreach (var msg in consumer.ConsumeAsync<byte[]>(cancellationToken: deadline.Token))
             {
-                counts[id]++;
-            }
-            else
-            {
-                counts[0]++; // something that is not one of ours
-            }
+                var id = msg.Data is { Length: 8 } data ? BinaryPrimitives.ReadInt64BigEndian(data) : -1;
+                if (id >= 1 && id <= maxId)
+                {
+                    counts[id]++;
+                }
+                else
+                {
+                    counts[0]++; // something that is not one of ours
+                }
 
-            if (++read >= total)
-            {
-                break;
+                read++;
+                seen = msg.Metadata?.Sequence.Stream ?? seen;
+                if (seen >= lastSeq)
+                {
+                    break;
+                }
             }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"Reading stream {stream} back did not finish within {ReadBackTimeout.TotalSeconds:0} s: read {read:N0} of the {total:N0} messages its leader reports (last stream sequence seen {seen:N0} of {lastSeq:N0}).");
+        }
+
+        if (read != total)
+        {
+            throw new InvalidOperationException(
+                $"Reading stream {stream} back up to its last sequence {lastSeq:N0} gave {read:N0} messages, but its leader reports {total:N0}: the stream changed during the read-back.");
         }
 
         return counts;
