@@ -49,6 +49,24 @@ public abstract partial class ContractSuite
     }
 
     [Fact]
+    public async Task S92_AckWaitsEndingApart_ExpireInSeparateBatches_EarlierBatchFirst()
+    {
+        // Differential seed 1398: ascending order holds within one timer check only. Here message 1's ack wait is
+        // restarted 400 ms after message 2's began, so 2 expires in an earlier check and is redelivered first.
+        var (stream, prefix) = Unique("S92B");
+        await StreamAsync(stream, prefix);
+        await PublishManyAsync(prefix + ".a", 2);
+        await ConsumerAsync(stream, "c", c => c.AckWait = OneSecond);
+        var msgs = await B.FetchAsync(stream, "c", 2);
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(400));
+        await msgs[0].InProgressAsync();
+
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(1300));
+        var order = await B.FetchAsync(stream, "c", 2);
+        order.Select(m => (m.Metadata.StreamSequence, m.Metadata.NumDelivered)).Should().Equal((2UL, 2UL), (1UL, 2UL));
+    }
+
+    [Fact]
     public async Task S94_BackOff_SchedulesRedeliveries()
     {
         var (stream, prefix) = Unique("S94");
