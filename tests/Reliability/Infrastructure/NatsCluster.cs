@@ -17,6 +17,19 @@ public sealed class NatsCluster : IAsyncDisposable
     /// <summary>The bound on a node reporting healthy (JetStream up, its streams and consumers current) after a restart.</summary>
     public static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(90);
 
+    /// <summary>How long a restarted node may report "not current with the meta leader" before it is restarted again.</summary>
+    public static readonly TimeSpan RejoinWait = TimeSpan.FromSeconds(25);
+
+    /// <summary>How many times <see cref="WaitForHealthyAsync"/> restarts a node stuck behind the meta leader.</summary>
+    public const int RejoinAttempts = 2;
+
+    private const string NotCurrent = "JetStream is not current with the meta leader";
+
+    private static int _rejoins;
+
+    /// <summary>Gets how many times a node stuck behind the meta leader was restarted again, in this process.</summary>
+    public static int Rejoins => Volatile.Read(ref _rejoins);
+
     /// <summary>How long one attempt at forming a new cluster may take.</summary>
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(20);
 
@@ -175,19 +188,45 @@ public sealed class NatsCluster : IAsyncDisposable
     /// Waits until <paramref name="node"/>'s <c>/healthz</c> answers 200: JetStream is up and its streams are current.
     /// Fails after <see cref="HealthTimeout"/> naming the node, its last answer and the tail of its log.
     /// </summary>
+    /// <remarks>
+    /// nats-server 2.10.27 sometimes leaves a restarted node stuck at "JetStream is not current with the meta leader":
+    /// the node knows the leader, but the leader stops hearing from it (its replica shows inactive for minutes, while
+    /// the routes log "Duplicate Route" closures). Such a node is stopped (SIGTERM) and started once more, at most
+    /// <see cref="RejoinAttempts"/> times within the bound, and each such restart is written to the test output
+    /// (<see cref="Rejoins"/> counts them for the figures). Other unhealthy answers are waited out.
+    /// </remarks>
     public static async Task WaitForHealthyAsync(NatsNode node, CancellationToken cancellationToken)
     {
-        try
+        var deadline = TimeProvider.System.GetTimestamp() + (long)(HealthTimeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        for (var attempt = 1; ; attempt++)
         {
-            await Poll.UntilAsync(
-                async () => await node.MonitorAsync("/healthz", cancellationToken) is not null,
-                HealthTimeout,
-                $"nats-server {node} reporting healthy on /healthz",
-                cancellationToken);
-        }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"{ex.Message} Last answer from {node.Name}: {node.LastMonitorProblem}{Environment.NewLine}{node.RecentOutput()}", ex);
+            var left = TimeSpan.FromSeconds((double)(deadline - TimeProvider.System.GetTimestamp()) / System.Diagnostics.Stopwatch.Frequency);
+            var wait = attempt <= RejoinAttempts && left > RejoinWait ? RejoinWait : left;
+            try
+            {
+                await Poll.UntilAsync(
+                    async () => await node.MonitorAsync("/healthz", cancellationToken) is not null,
+                    wait < TimeSpan.Zero ? TimeSpan.Zero : wait,
+                    $"nats-server {node} reporting healthy on /healthz",
+                    cancellationToken);
+                return;
+            }
+            catch (TimeoutException ex) when (wait == left || node.LastMonitorProblem?.Contains(NotCurrent, StringComparison.Ordinal) != true)
+            {
+                if (wait != left)
+                {
+                    continue; // not the stuck state: keep waiting within the bound
+                }
+
+                throw new TimeoutException($"{ex.Message} Last answer from {node.Name}: {node.LastMonitorProblem}{Environment.NewLine}{node.RecentOutput()}", ex);
+            }
+            catch (TimeoutException)
+            {
+                Interlocked.Increment(ref _rejoins);
+                TestContext.Current.SendDiagnosticMessage($"nats-server {node} still '{NotCurrent}' after {RejoinWait.TotalSeconds:0} s: restarting it (attempt {attempt}).");
+                await node.StopAsync(cancellationToken);
+                await node.StartAsync(cancellationToken);
+            }
         }
     }
 
