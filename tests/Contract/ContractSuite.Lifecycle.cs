@@ -69,7 +69,12 @@ public abstract partial class ContractSuite
         }
 
         seen.Select(d => d.StreamSequence).Should().BeEquivalentTo(Enumerable.Range(20, 181).Select(i => (ulong)i), "each unhandled message comes back once");
-        seen.Should().OnlyContain(d => d.NumDelivered <= 2);
+        // Buffered messages were never settled: each comes back exactly once more. The 20th was in its handler when the
+        // token was cancelled; the handler threw, so the pipeline nakked it, and a server may hand that redelivery to
+        // the cancelled subscription's pull request, still open on its side, before the client's interest is gone
+        // (seen once in a clean-clone run: #3 after one more ack wait).
+        seen.Where(d => d.StreamSequence != 20).Should().OnlyContain(d => d.NumDelivered <= 2);
+        seen.Where(d => d.StreamSequence == 20).Should().OnlyContain(d => d.NumDelivered <= 3);
         (await B.AdvisoriesAsync(stream)).Should().NotContain(a => a.Type == JetStreamAdvisory.MaxDeliverType);
     }
 
