@@ -90,7 +90,8 @@ internal sealed class JetStreamDriver : BackendDriver
             await _stop.CancelAsync().ConfigureAwait(false);
         }
 
-        await _connection.DisposeAsync().AsTask().WaitAsync(_stopTimeout).ConfigureAwait(false);
+        // The advisory loop unsubscribes as it ends: let it finish before the connection goes (unsubscribing on a
+        // disposed connection throws ObjectDisposedException, seen once when the two raced).
         try
         {
             await _advisoryLoop.WaitAsync(_stopTimeout).ConfigureAwait(false);
@@ -98,7 +99,11 @@ internal sealed class JetStreamDriver : BackendDriver
         catch (OperationCanceledException)
         {
         }
+        catch (ObjectDisposedException)
+        {
+        }
 
+        await _connection.DisposeAsync().AsTask().WaitAsync(_stopTimeout).ConfigureAwait(false);
         _stop.Dispose();
     }
 
