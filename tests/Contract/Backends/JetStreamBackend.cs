@@ -40,12 +40,6 @@ public sealed class JetStreamBackend : IBackend
 
     public static async Task<JetStreamBackend> StartAsync(NatsServerFixture server)
     {
-        // Engine-only runs are an explicit choice (GOFLUX_TEST_BACKENDS=inmemory), reported as skips with the reason.
-        if (!TestBackends.IsSelected(TestBackendKind.JetStream))
-        {
-            Xunit.Assert.Skip(TestBackends.NotSelectedReason(TestBackendKind.JetStream));
-        }
-
         // The kit's JetStream backend: a connection to the fixture's server (started on first use).
         var kit = await TestBackend.StartAsync(TestBackendKind.JetStream, new TestBackendOptions { Server = server });
         var connection = kit.JetStream!.Connection;
