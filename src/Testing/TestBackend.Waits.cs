@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Goflux.InMemory;
+
+namespace Goflux.Testing;
+
+/// <summary>The waits on the ledger and the advisories: virtual time on the engine, deadline polling on a server.</summary>
+public sealed partial class TestBackend
+{
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds for the ledger. On the engine: after the engine is idle, then moving
+    /// virtual time on step by step (every deadline fires at its exact time) up to <see cref="TestBackendOptions.VirtualPatience"/>;
+    /// no wall-clock window is involved. On a server: polling until <see cref="TestBackendOptions.Patience"/>.
+    /// </summary>
+    /// <param name="condition">The condition.</param>
+    /// <param name="because">What is awaited, for the failure message.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The ledger.</returns>
+    /// <exception cref="TimeoutException">The condition did not hold in time; the message lists the ledger.</exception>
+    public async Task<OutcomeLedger> WaitForAsync(Func<OutcomeLedger, bool> condition, string? because = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var wall = Stopwatch.StartNew();
+        var moved = TimeSpan.Zero;
+        while (true)
+        {
+            await _driver.SettleAsync(cancellationToken).ConfigureAwait(false);
+            await _owned.ThrowIfSubscriptionFailedAsync().ConfigureAwait(false);
+            if (condition(Ledger))
+            {
+                return Ledger;
+            }
+
+            if (IsVirtualTime)
+            {
+                if (moved >= _options.VirtualPatience)
+                {
+                    throw new TimeoutException($"Waited {_options.VirtualPatience} of virtual time for {because ?? "the condition"}; it never held.{Environment.NewLine}{Ledger}");
+                }
+
+                await _driver.LetTimePassAsync(_options.VirtualStep, cancellationToken).ConfigureAwait(false);
+                moved += _options.VirtualStep;
+            }
+            else
+            {
+                if (wall.Elapsed >= _options.Patience)
+                {
+                    throw new TimeoutException($"Waited {_options.Patience.TotalSeconds:0.#} s for {because ?? "the condition"}; it never held.{Environment.NewLine}{Ledger}");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Waits until a delivery of message <paramref name="messageId"/> is settled as <paramref name="outcome"/>, and returns the message's history.</summary>
+    /// <param name="messageId">The message id the publisher set.</param>
+    /// <param name="outcome">The outcome to wait for.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The message's history up to then.</returns>
+    /// <exception cref="TimeoutException">It did not happen in time; the message lists the ledger.</exception>
+    public async Task<MessageHistory> WaitForOutcomeAsync(string messageId, AckOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        bool Done(OutcomeLedger ledger)
+        {
+            var history = ledger.History(messageId);
+
+            // Also wait for the consumer spans of its deliveries to end, so a test can assert on them at once.
+            return history.Any(d => d.Outcome == outcome)
+                && history.All(d => d.ConsumerSpanId is not { } span || Telemetry.Span(span) is not null);
+        }
+
+        await WaitForAsync(Done, $"message {messageId} to be {outcome}", cancellationToken).ConfigureAwait(false);
+        return Ledger.History(messageId);
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> advisories of <paramref name="type"/> were seen, and returns them.</summary>
+    /// <param name="type">The advisory type (e.g. <see cref="JetStreamAdvisory.MaxDeliverType"/>), or <see langword="null"/> for any.</param>
+    /// <param name="count">How many.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The advisories of that type.</returns>
+    /// <exception cref="TimeoutException">They did not arrive in time.</exception>
+    public async Task<IReadOnlyList<JetStreamAdvisory>> WaitForAdvisoriesAsync(string? type, int count = 1, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<JetStreamAdvisory> Matching() => [.. Advisories.Where(a => type is null || a.Type == type)];
+        await WaitForAsync(_ => Matching().Count >= count, $"{count} advisories of type {type ?? "any"} (seen: {Advisories.Count})", cancellationToken).ConfigureAwait(false);
+        return Matching();
+    }
+}
