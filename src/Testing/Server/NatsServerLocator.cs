@@ -34,7 +34,7 @@ public static class NatsServerLocator
         "Set NATS_URL to a running nats-server 2.10+ with JetStream (e.g. `nats-server -js` on nats://127.0.0.1:4222); " +
         "or start a Docker engine so Testcontainers can run the official `" + DefaultImage + "` image (GOFLUX_NATS_IMAGE picks another); " +
         "or install nats-server 2.10+ on PATH (or point GOFLUX_NATS_SERVER at it). " +
-        "To run only the in-memory engine cases, set GOFLUX_TEST_BACKENDS=inmemory for [Backends] tests, or leave the JetStream ones out with a test filter (e.g. dotnet test --filter \"FullyQualifiedName!~JetStream\").";
+        "To run only the in-memory engine cases, set GOFLUX_TEST_BACKENDS=inmemory for [Backends] tests, or leave the JetStream ones out with a test filter (e.g. dotnet test --filter \"FullyQualifiedName!~JetStream&FullyQualifiedName!~Differential\" for the contract suite).";
 
     private static readonly string BinaryName = "nats-server";
     private static readonly TimeSpan VersionProbeDeadline = TimeSpan.FromSeconds(10);
