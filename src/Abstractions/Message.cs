@@ -130,7 +130,8 @@ public sealed class Message<T>
 
     /// <summary>Terminates the message: it is never redelivered.</summary>
     /// <param name="reason">Why, or <see langword="null"/>. Sent to servers that understand it. It follows the rule of a
-    /// header value (<see cref="MessageHeaders.ValidateValue"/>): printable ASCII, no space at either end.</param>
+    /// header value (<see cref="MessageHeaders.ValidateValue"/>): printable ASCII, no space at either end. For text you do
+    /// not control, such as an exception's message, pass it through <see cref="MessageHeaders.ToValidValue"/> first.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns><see langword="true"/> when this call settled the message; <see langword="false"/> when it was already settled.</returns>
     /// <exception cref="ArgumentException"><paramref name="reason"/> breaks the header value rule; the message is not

@@ -208,8 +208,70 @@ public sealed class MessageHeaders : IEnumerable<KeyValuePair<string, IReadOnlyL
         var problem = CheckValue(value);
         if (problem is not null)
         {
-            throw new ArgumentException($"Value of header '{Subjects.Printable(name)}' {problem}.", nameof(value));
+            throw new ArgumentException($"Value of header '{Subjects.Printable(name)}' {problem}. MessageHeaders.ToValidValue makes any text a valid value.", nameof(value));
         }
+    }
+
+    /// <summary>
+    /// Makes any text a valid header value (and term reason): every control character (CR, LF, tab, …) becomes a space,
+    /// runs of spaces become one, every non-ASCII character becomes <c>?</c> (as NATS.Net's ASCII encoding would send it),
+    /// the ends are trimmed, and text longer than <paramref name="maxLength"/> is cut, ending in <c>...</c>.
+    /// </summary>
+    /// <param name="text">Any text, or <see langword="null"/> (gives an empty string).</param>
+    /// <param name="maxLength">The longest result, at least 4. The default is 256.</param>
+    /// <returns>A value that <see cref="ValidateValue"/> accepts.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLength"/> is less than 4.</exception>
+    /// <remarks>Use it to build a header value or a term reason from text you do not control, such as an exception's
+    /// message; goflux does so for the reasons it builds itself.</remarks>
+    public static string ToValidValue(string? text, int maxLength = 256)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 4);
+        if (string.IsNullOrEmpty(text))
+        {
+            return string.Empty;
+        }
+
+        if (text.Length <= maxLength && CheckValue(text) is null)
+        {
+            return text;
+        }
+
+        var builder = new System.Text.StringBuilder(Math.Min(text.Length, maxLength + 1));
+        var space = false;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var v = rune.Value;
+            if (v <= ' ' || v == 0x7f || (v >= 0x80 && v <= 0x9f) || System.Text.Rune.IsWhiteSpace(rune))
+            {
+                space = builder.Length > 0;
+                continue;
+            }
+
+            if (space)
+            {
+                builder.Append(' ');
+                space = false;
+            }
+
+            builder.Append(v > '~' ? '?' : (char)v);
+            if (builder.Length > maxLength)
+            {
+                break;
+            }
+        }
+
+        if (builder.Length > maxLength)
+        {
+            builder.Length = maxLength - 3;
+            while (builder.Length > 0 && builder[^1] == ' ')
+            {
+                builder.Length--;
+            }
+
+            builder.Append("...");
+        }
+
+        return builder.ToString();
     }
 
     /// <summary>Says what makes <paramref name="value"/> invalid, or <see langword="null"/> when it is valid.</summary>

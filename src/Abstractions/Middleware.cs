@@ -1,3 +1,5 @@
+using Goflux.Internal;
+
 namespace Goflux;
 
 /// <summary>
@@ -115,17 +117,17 @@ public static class Middleware
                     }
 
                     var attempt = (int)Math.Min(message.Delivery?.NumDelivered ?? 1, int.MaxValue);
-                    if (!policy.IsRetryable(ex))
+                    if (!IsRetryable(policy, ex))
                     {
-                        await message.TermAsync("non-retryable: " + ex.Message.ReplaceLineEndings(" "), CancellationToken.None).ConfigureAwait(false);
+                        await message.TermAsync(FailureText.Reason("non-retryable: ", ex), CancellationToken.None).ConfigureAwait(false);
                     }
                     else if (policy.MaxAttempts > 0 && attempt >= policy.MaxAttempts)
                     {
-                        await message.TermAsync($"gave up after {attempt} attempts: " + ex.Message.ReplaceLineEndings(" "), CancellationToken.None).ConfigureAwait(false);
+                        await message.TermAsync(FailureText.Reason($"gave up after {attempt} attempts: ", ex), CancellationToken.None).ConfigureAwait(false);
                     }
                     else
                     {
-                        await message.NakAsync(policy.GetDelay(attempt), CancellationToken.None).ConfigureAwait(false);
+                        await message.NakAsync(DelayFor(policy, attempt), CancellationToken.None).ConfigureAwait(false);
                     }
 
                     return;
@@ -137,5 +139,33 @@ public static class Middleware
                 }
             };
         };
+    }
+
+    /// <summary>The policy's verdict; a <see cref="RetryPolicy.ShouldRetry"/> predicate that throws cannot decide, so the
+    /// error counts as retryable (the attempt limit still ends it).</summary>
+    private static bool IsRetryable(RetryPolicy policy, Exception exception)
+    {
+        try
+        {
+            return policy.IsRetryable(exception);
+        }
+        catch (Exception)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>The policy's delay; a <see cref="RetryPolicy.DelayGenerator"/> that throws falls back to the policy's
+    /// exponential schedule.</summary>
+    private static TimeSpan DelayFor(RetryPolicy policy, int attempt)
+    {
+        try
+        {
+            return policy.GetDelay(attempt);
+        }
+        catch (Exception)
+        {
+            return (policy with { DelayGenerator = null }).GetDelay(attempt);
+        }
     }
 }

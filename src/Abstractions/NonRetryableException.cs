@@ -1,10 +1,13 @@
+using Goflux.Internal;
+
 namespace Goflux;
 
 /// <summary>
 /// Marks an error as not worth retrying: <see cref="Middleware.RetryAck{T}(RetryPolicy)"/> terminates the message instead
-/// of naking it. Throw it directly, or wrap a cause with <see cref="Wrap(Exception)"/>.
+/// of naking it. Throw it directly, derive a domain exception from it, or wrap a cause with <see cref="Wrap(Exception)"/>.
+/// A domain exception that already has a base class says the same by implementing <see cref="INonRetryable"/>.
 /// </summary>
-public sealed class NonRetryableException : Exception
+public class NonRetryableException : Exception, INonRetryable
 {
     /// <summary>Initializes a new instance of the <see cref="NonRetryableException"/> class.</summary>
     public NonRetryableException()
@@ -33,6 +36,6 @@ public sealed class NonRetryableException : Exception
     public static NonRetryableException Wrap(Exception cause)
     {
         ArgumentNullException.ThrowIfNull(cause);
-        return new NonRetryableException(cause.Message, cause);
+        return new NonRetryableException(FailureText.MessageOf(cause), cause);
     }
 }

@@ -34,8 +34,10 @@ public sealed record RetryPolicy
     public Func<int, TimeSpan>? DelayGenerator { get; init; }
 
     /// <summary>
-    /// Gets a predicate that decides whether an error is worth retrying. Whatever it says, a
-    /// <see cref="NonRetryableException"/> anywhere in the exception chain is never retried.
+    /// Gets a predicate that decides whether an error is worth retrying. Whatever it says, an exception implementing
+    /// <see cref="INonRetryable"/> (such as <see cref="NonRetryableException"/>) anywhere in the exception chain is never
+    /// retried. When the predicate throws, <see cref="Middleware.RetryAck{T}(RetryPolicy)"/> treats the error as
+    /// retryable, so the attempt limit still ends it.
     /// </summary>
     /// <value>The default value is <see langword="null"/> (every other error is retryable).</value>
     public Func<Exception, bool>? ShouldRetry { get; init; }
@@ -70,7 +72,7 @@ public sealed record RetryPolicy
         ArgumentNullException.ThrowIfNull(exception);
         for (Exception? e = exception; e is not null; e = e.InnerException)
         {
-            if (e is NonRetryableException)
+            if (e is INonRetryable)
             {
                 return false;
             }

@@ -71,6 +71,65 @@ public abstract class HostedConsumerSuite
         info.NumAckPending.Should().Be(0);
     }
 
+    [Theory]
+    [InlineData("non-retryable")]
+    [InlineData("last attempt")]
+    [InlineData("auto-ack")]
+    public async Task FailingHandler_HostileExceptionTexts_EveryMessageSettlesAsThePolicySays(string policy)
+    {
+        // Each hostile text of ExceptionTexts is one order whose handler throws it on its first delivery. A settlement
+        // that threw because of the text would leave the order pending (ack wait 5 minutes).
+        var n = Names.New();
+        var labels = Goflux.Tests.Shared.ExceptionTexts.All.Select(t => t.Label).ToArray();
+        var handled = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var expected = policy == "auto-ack" ? 2 * labels.Length : labels.Length;
+        using var host = BuildHost(g => g.AddStream(n.Stream()).AddConsumer(n.StreamName, n.Consumer() with { AckWait = TimeSpan.FromMinutes(5) })
+            .AddPublisher<Order>()
+            .AddHandler<Order>(
+                n.StreamName,
+                n.ConsumerName,
+                (message, _, _) =>
+                {
+                    if (Interlocked.Increment(ref handled) == expected)
+                    {
+                        done.TrySetResult();
+                    }
+
+                    return message.Delivery!.Value.NumDelivered == 1
+                        ? throw Goflux.Tests.Shared.ExceptionTexts.Create(message.Payload.Id)
+                        : ValueTask.CompletedTask;
+                },
+                h =>
+                {
+                    if (policy == "non-retryable")
+                    {
+                        h.RetryAck(new RetryPolicy { ShouldRetry = _ => false });
+                    }
+                    else if (policy == "last attempt")
+                    {
+                        h.RetryAck(new RetryPolicy { MaxAttempts = 1 });
+                    }
+                }));
+        await host.StartAsync(Ct);
+        var publisher = host.Services.GetRequiredService<IPublisher<Order>>();
+        foreach (var label in labels)
+        {
+            await publisher.PublishAsync(n.Subject, new Order(label, 1), cancellationToken: Ct);
+        }
+
+        await done.Task.WaitAsync(Guard, Ct);
+        var count = (ulong)labels.Length;
+        var info = await ConsumerInfoAsync(host, n.StreamName, n.ConsumerName, i => i.NumAckPending == 0 && i.AckFloor.StreamSeq == count);
+        await host.StopAsync(Ct);
+
+        info.NumAckPending.Should().Be(0, "no message may be left unsettled");
+        info.AckFloor.StreamSeq.Should().Be(count);
+        info.Delivered.ConsumerSeq.Should().Be(
+            policy == "auto-ack" ? 2 * count : count,
+            policy == "auto-ack" ? "a nak brings each message back once" : "a terminated message is never redelivered");
+    }
+
     [Fact]
     public async Task GracefulShutdown_HandlerCutShortByShutdownTimeout_IsNotAckedAndIsRedeliveredToTheNextHost()
     {

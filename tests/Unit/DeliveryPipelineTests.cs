@@ -167,7 +167,7 @@ public class DeliveryPipelineTests
         handlerRan.Should().BeFalse();
         var call = _acker.Calls.Should().ContainSingle().Subject;
         call.Kind.Should().Be(AckKind.Term);
-        call.Reason.Should().Be("decode failed: unexpected byte  at 3");
+        call.Reason.Should().Be("decode failed: unexpected byte at 3");
         var entry = _logger.Entries.Should().ContainSingle().Subject;
         entry.EventId.Id.Should().Be(1);
         entry.Level.Should().Be(LogLevel.Error);

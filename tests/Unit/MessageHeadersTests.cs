@@ -304,5 +304,68 @@ public class MessageHeadersTests
         copy.Names.Should().Equal("a", "b", "c");
     }
 
+    [Theory]
+    [InlineData(null, "")]
+    [InlineData("", "")]
+    [InlineData("already valid", "already valid")]
+    [InlineData("two  spaces inside stay", "two  spaces inside stay")]
+    [InlineData(" padded ", "padded")]
+    [InlineData("a\r\nb\tc", "a b c")]
+    [InlineData("caf\u00e9 \U0001F69A", "caf? ?")]
+    [InlineData("\u00a0\u2003nbsp and em space\u3000", "nbsp and em space")]
+    public void ToValidValue_AnyText_GivesTheValidValue(string? text, string expected)
+    {
+        // Act
+        var value = MessageHeaders.ToValidValue(text);
+
+        // Assert
+        value.Should().Be(expected);
+        var validate = () => MessageHeaders.ValidateValue("h", value);
+        validate.Should().NotThrow();
+    }
+
+    [Fact]
+    public void ToValidValue_LongerThanTheMaximum_IsCutWithAnEllipsis()
+    {
+        // Act
+        var value = MessageHeaders.ToValidValue("abc def ghi", 8);
+        var trimmed = MessageHeaders.ToValidValue("abc  def ghi", 8);
+
+        // Assert
+        value.Should().Be("abc d...");
+        trimmed.Should().Be("abc d...", "runs of spaces become one before the cut");
+    }
+
+    [Fact]
+    public void ToValidValue_MaximumBelowFour_Throws()
+    {
+        // Act
+        var act = () => MessageHeaders.ToValidValue("x", 3);
+
+        // Assert
+        act.Should().Throw<ArgumentOutOfRangeException>().WithParameterName("maxLength");
+    }
+
+    [Fact]
+    public void ToValidValue_RandomText_IsAlwaysValidAndWithinTheMaximum()
+    {
+        // Arrange: characters from every class the rule cares about, surrogates (paired and lone) included.
+        var random = new Random(20261202);
+        char[] pool = ['a', 'Z', '0', ' ', '~', '\t', '\r', '\n', '\0', '\u007f', '\u0085', '\u00e9', '\u00a0', '\u3000', '\ud83d', '\ude9a', '\ud800', '\u200b'];
+        for (var i = 0; i < 2_000; i++)
+        {
+            var text = new string([.. Enumerable.Range(0, random.Next(0, 400)).Select(_ => pool[random.Next(pool.Length)])]);
+            var max = random.Next(4, 300);
+
+            // Act
+            var value = MessageHeaders.ToValidValue(text, max);
+
+            // Assert
+            value.Length.Should().BeLessThanOrEqualTo(max);
+            var validate = () => MessageHeaders.ValidateValue("h", value);
+            validate.Should().NotThrow($"'{Printable(text)}' gave '{value}'");
+        }
+    }
+
     private static string Printable(string s) => s.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 }

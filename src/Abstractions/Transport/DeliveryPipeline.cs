@@ -69,14 +69,14 @@ public sealed class DeliveryPipeline<T>
         }
         catch (Exception ex)
         {
-            Log.DecodeFailed(_logger, incoming.Subject, ex);
+            LogQuietly(static (l, s, e) => Log.DecodeFailed(l, s, e), incoming.Subject, ex);
             if (telemetry)
             {
                 RecordConsumed(incoming.Subject, "decode");
             }
 
             var failed = new Message<T>(incoming.Subject, default!, null, null, incoming.Delivery, incoming.Acker, _onSettled);
-            await SettleQuietlyAsync(failed, m => m.TermAsync("decode failed: " + OneLine(ex.Message), CancellationToken.None)).ConfigureAwait(false);
+            await SettleQuietlyAsync(failed, m => m.TermAsync(FailureText.Reason("decode failed: ", ex), CancellationToken.None)).ConfigureAwait(false);
             return;
         }
 
@@ -104,8 +104,8 @@ public sealed class DeliveryPipeline<T>
         catch (Exception ex)
         {
             errorType = ex.GetType().Name;
-            Log.HandlerFailed(_logger, incoming.Subject, ex);
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            LogQuietly(static (l, s, e) => Log.HandlerFailed(l, s, e), incoming.Subject, ex);
+            activity?.SetStatus(ActivityStatusCode.Error, FailureText.MessageOf(ex));
             activity?.SetTag(GofluxTelemetry.Attributes.ErrorType, errorType);
             if (!_options.ManualAck && !message.IsSettled && !message.IsDetached)
             {
@@ -132,8 +132,6 @@ public sealed class DeliveryPipeline<T>
             }
         }
     }
-
-    private static string OneLine(string s) => s.Replace('\r', ' ').Replace('\n', ' ');
 
     private static MessageHeaders? ApplicationHeaders(MessageHeaders? wire)
     {
@@ -210,7 +208,23 @@ public sealed class DeliveryPipeline<T>
         }
         catch (Exception ex)
         {
-            Log.SettleFailed(_logger, message.Subject, ex);
+            LogQuietly(static (l, s, e) => Log.SettleFailed(l, s, e), message.Subject, ex);
+        }
+    }
+
+    /// <summary>
+    /// Logs a failure without letting the log throw: a logger formats the exception, and an exception whose text cannot
+    /// be read would otherwise stop the settlement that follows.
+    /// </summary>
+    private void LogQuietly(Action<ILogger, string, Exception> log, string subject, Exception exception)
+    {
+        try
+        {
+            log(_logger, subject, exception);
+        }
+        catch (Exception)
+        {
+            // Nothing to report it to: the logger itself failed.
         }
     }
 

@@ -52,6 +52,28 @@ public sealed class TracingTests : IDisposable
         _transport.Sent.Single().Headers![WireHeaders.TraceParent].Should().Be($"00-{span.TraceId}-{span.SpanId}-01");
     }
 
+    [Theory]
+    [InlineData("vendor=caf\u00e9", null)]
+    [InlineData("vendor=ok ", "vendor=ok")]
+    [InlineData("a=1,\r\nb=2", "a=1,b=2")]
+    [InlineData("congo=t61rcWkgMzE", "congo=t61rcWkgMzE")]
+    public async Task PublishAsync_AmbientTraceStateFromOutside_PublishesAndCarriesOnlyAValidTraceState(string traceState, string? expected)
+    {
+        // Arrange: an HTTP request's tracestate header lands in the ambient activity verbatim; it is text the app does
+        // not control and must not make the publish fail.
+        using var ambient = StartAmbient("request");
+        ambient.TraceStateString = traceState;
+        var sut = new PublishPipeline<string>(_transport, Utf8Codec.Instance);
+
+        // Act
+        await sut.PublishAsync(_subject, "x", null, TestContext.Current.CancellationToken);
+
+        // Assert
+        var headers = _transport.Sent.Single().Headers!;
+        headers[WireHeaders.TraceParent].Should().NotBeNull();
+        headers["tracestate"].Should().Be(expected);
+    }
+
     [Fact]
     public async Task PublishAsync_InsideAnAmbientActivity_ProducerSpanIsItsChild()
     {
