@@ -37,6 +37,12 @@ public sealed class InMemoryBackend : IBackend
 
     public Task PurgeStreamAsync(string stream) => Engine.PurgeStreamAsync(stream).AsTask();
 
+    public Task<long> PurgeStreamAsync(string stream, StreamPurgeRequest request) => Engine.PurgeStreamAsync(stream, request).AsTask();
+
+    public Task DeleteMessageAsync(string stream, ulong sequence) => Engine.DeleteMessageAsync(stream, new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }).AsTask();
+
+    public Task<InMemoryStoredMessage> GetMessageAsync(string stream, StreamMsgGetRequest request) => Engine.GetMessageAsync(stream, request).AsTask();
+
     public async Task<ConsumerInfo> CreateOrUpdateConsumerAsync(string stream, ConsumerConfig config)
         => (await Engine.CreateOrUpdateConsumerAsync(stream, config)).Info;
 
@@ -62,6 +68,13 @@ public sealed class InMemoryBackend : IBackend
         }
 
         var got = await fetch;
+        return [.. got.Select(d => new Msg(d))];
+    }
+
+    /// <summary>Starts a pull without moving the clock: a no-wait pull ends at once, an expiring one when time passes.</summary>
+    public async Task<IReadOnlyList<BackendMessage>> StartFetchAsync(string stream, string consumer, int batch, TimeSpan? expires)
+    {
+        var got = await Engine.FetchAsync(stream, consumer, batch, expires);
         return [.. got.Select(d => new Msg(d))];
     }
 
