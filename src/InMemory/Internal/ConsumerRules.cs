@@ -175,6 +175,28 @@ internal static class ConsumerRules
         }
     }
 
+    /// <summary>A work-queue stream's partitions stay unique when an existing consumer is updated (10100, S-44): its
+    /// filters may not collide with another consumer's, and no other consumer may be unfiltered.</summary>
+    public static void CheckWorkQueuePartition(StreamState s, ConsumerConfig c)
+    {
+        if (s.Config.Retention != StreamConfigRetention.Workqueue)
+        {
+            return;
+        }
+
+        var filters = c.FilterSubjects is { Count: > 0 } f ? f.ToArray() : string.IsNullOrEmpty(c.FilterSubject) ? [] : [c.FilterSubject];
+        foreach (var partition in filters)
+        {
+            foreach (var other in s.Consumers)
+            {
+                if (other.Name != c.Name && (other.Filters.Count == 0 || other.Filters.Any(o => Subjects.Collide(partition, o))))
+                {
+                    throw Errors.Api(JetStreamErrorCodes.WorkQueueFilterNotUnique, "filtered consumer not unique on workqueue stream");
+                }
+            }
+        }
+    }
+
     /// <summary>What an update may not change (10012, S-51): see <see cref="ConsumerConfigTable"/>.</summary>
     public static void CheckUpdate(ConsumerConfig old, ConsumerConfig n) => ConsumerConfigTable.CheckUpdate(old, n);
 

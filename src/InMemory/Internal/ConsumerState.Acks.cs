@@ -13,6 +13,11 @@ internal sealed partial class ConsumerState
     /// </summary>
     public void Acknowledge(InMemoryDelivery delivery, InMemoryDelivery.AckKind kind, TimeSpan? delay, string? reason)
     {
+        if (AckNone)
+        {
+            return; // the server does not even listen on an ack-none consumer's ack subjects (S-84)
+        }
+
         var now = _ctx.Now;
         Touch(now);
         var md = delivery.Metadata;
@@ -154,7 +159,7 @@ internal sealed partial class ConsumerState
                 return false;
         }
 
-        if (Stream.Config.Retention != StreamConfigRetention.Limits)
+        if (_retention != StreamConfigRetention.Limits)
         {
             if (gap > 1)
             {

@@ -272,10 +272,11 @@ internal sealed partial class ConsumerState
         {
             _adflr = dseq;
             _asflr = m.Sequence;
-            if (Stream.Config.Retention != NATS.Client.JetStream.Models.StreamConfigRetention.Limits)
+            if (_loopRetention != NATS.Client.JetStream.Models.StreamConfigRetention.Limits && Stream.HasAckQueue)
             {
+                // The server queues the sequence for its stream's ack queue, which applies retention later.
                 var seq = m.Sequence;
-                _ctx.Defer(() => Stream.AckMsg(this, seq));
+                _ctx.Defer(() => Stream.AckMsg(null, seq));
             }
         }
 

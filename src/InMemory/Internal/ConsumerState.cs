@@ -19,7 +19,22 @@ internal sealed partial class ConsumerState : Scheduled
     private readonly PendingSet _pending;
     private readonly LinkedList<PullRequest> _waiting = new();
     private FilterSet? _filters;
+
+    /// <summary>
+    /// The subjects the stream signals this consumer for (new and removed messages, interest at publish):
+    /// <see langword="null"/> for all. They are the filters, except that an update removing every filter leaves the
+    /// server with an empty list, which matches nothing (S-103).
+    /// </summary>
+    private string[]? _signal;
     private SkipList? _lss;
+
+    /// <summary>The retention the consumer applies on acks (the server's <c>o.retention</c>: the stream's at creation,
+    /// interest once the stream switches to it).</summary>
+    private StreamConfigRetention _retention;
+
+    /// <summary>The retention the server's delivery loop read when it started (at creation): whether ack-none
+    /// deliveries apply retention.</summary>
+    private StreamConfigRetention _loopRetention;
 
     /// <summary>The next stream sequence to look at (the server's <c>sseq</c>).</summary>
     private ulong _sseq;
@@ -44,7 +59,10 @@ internal sealed partial class ConsumerState : Scheduled
         Config = config;
         Created = created;
         SetFilters(config);
+        _signal = _filters is null ? null : [.. _filters.Filters];
         _pending = new PendingSet(DeadlineOf);
+        _retention = stream.Config.Retention;
+        _loopRetention = stream.Config.Retention;
     }
 
     public StreamState Stream { get; }
@@ -74,6 +92,25 @@ internal sealed partial class ConsumerState : Scheduled
     /// <summary>The max-ack-pending limit, 0 for none (never with ack policy none).</summary>
     private int MaxAckPending => !AckNone && Config.MaxAckPending > 0 ? (int)Config.MaxAckPending : 0;
 
+    /// <summary>Whether the stream signals this consumer about a message on <paramref name="subject"/>.</summary>
+    public bool Signaled(string subject)
+    {
+        if (_signal is null)
+        {
+            return true;
+        }
+
+        foreach (var f in _signal)
+        {
+            if (Subjects.Matches(f, subject))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Whether the consumer's filters match <paramref name="subject"/> (no filter matches everything).</summary>
     public bool Matches(string subject) => _filters is null || _filters.Matches(subject);
 
@@ -83,6 +120,7 @@ internal sealed partial class ConsumerState : Scheduled
     public void Start()
     {
         var store = Stream.Store;
+        var clamp = true;
         if (Config.OptStartSeq > 0)
         {
             _sseq = Config.OptStartSeq;
@@ -95,7 +133,10 @@ internal sealed partial class ConsumerState : Scheduled
                     _sseq = store.FirstSeq;
                     break;
                 case ConsumerConfigDeliverPolicy.Last when _filters is null:
-                    _sseq = store.LastSeq;
+                    // The server takes the last sequence as it is, without the clamp below: the start stays there
+                    // even when that message is gone (at least 1 on an empty stream).
+                    _sseq = Math.Max(store.LastSeq, 1);
+                    clamp = false;
                     break;
                 case ConsumerConfigDeliverPolicy.Last:
                     foreach (var f in _filters.Filters)
@@ -153,7 +194,10 @@ internal sealed partial class ConsumerState : Scheduled
             }
         }
 
-        if (store.FirstSeq == 0)
+        if (!clamp)
+        {
+        }
+        else if (store.FirstSeq == 0)
         {
             _sseq = 1;
         }
@@ -164,6 +208,13 @@ internal sealed partial class ConsumerState : Scheduled
         else if (_sseq > store.LastSeq)
         {
             _sseq = store.LastSeq + 1;
+        }
+
+        // The server drops a skip list whose first entry is already at or past where it would resume (a single
+        // subject whose last message is the stream's last): the consumer then reads on from there.
+        if (_lss is { Seqs.Count: > 0 } skip && _sseq >= skip.Resume)
+        {
+            _lss = null;
         }
 
         // As stored for a fresh consumer: delivered at start − 1, nothing delivered or acknowledged.
@@ -189,7 +240,13 @@ internal sealed partial class ConsumerState : Scheduled
             _pending.Reschedule(DeadlineOf);
         }
 
+        var oldFilters = Filters;
         SetFilters(config);
+        if (!oldFilters.Order(StringComparer.Ordinal).SequenceEqual(Filters.Order(StringComparer.Ordinal)))
+        {
+            _signal = [.. Filters];
+        }
+
         ArmInactivity(_ctx.Now);
         if (Stream.Config.Retention == StreamConfigRetention.Interest)
         {
@@ -202,6 +259,9 @@ internal sealed partial class ConsumerState : Scheduled
             Dispatch();
         }
     }
+
+    /// <summary>The stream switched to interest retention: acks apply it from now on.</summary>
+    public void RetentionChangedToInterest() => _retention = StreamConfigRetention.Interest;
 
     /// <summary>The consumer was deleted (or its stream): no more deliveries; open pull requests end with <paramref name="error"/>.</summary>
     public void Stop(Exception error)

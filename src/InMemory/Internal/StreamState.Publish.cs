@@ -131,7 +131,7 @@ internal sealed partial class StreamState
 
         foreach (var c in _consumers.Values)
         {
-            if (c.Matches(subject))
+            if (c.Signaled(subject))
             {
                 c.OnStored(m.Sequence);
             }
@@ -180,7 +180,7 @@ internal sealed partial class StreamState
     {
         foreach (var c in _consumers.Values)
         {
-            if (c.Matches(subject))
+            if (c.Signaled(subject))
             {
                 return true;
             }

@@ -29,7 +29,14 @@ internal sealed partial class StreamState : Scheduled
         Name = config.Name!;
         Created = created;
         Store = new MessageStore(config) { Removed = OnStoreRemoved };
+        HasAckQueue = config.Retention != StreamConfigRetention.Limits;
     }
+
+    /// <summary>
+    /// Gets a value indicating whether the stream was created with interest or work-queue retention: only then does the
+    /// server set up the queue that applies retention to ack-none deliveries; a stream updated to interest has none.
+    /// </summary>
+    public bool HasAckQueue { get; }
 
     public StreamConfig Config { get; private set; }
 
@@ -149,9 +156,10 @@ internal sealed partial class StreamState : Scheduled
         if (old.Retention != config.Retention && config.Retention == StreamConfigRetention.Interest)
         {
             // Now interest based: what each consumer has acknowledged (up to its ack floor) goes, unless another
-            // consumer still needs it.
+            // consumer still needs it; from now on the consumers' acks apply retention.
             foreach (var c in _consumers.Values.ToList())
             {
+                c.RetentionChangedToInterest();
                 for (var seq = Store.FirstSeq; seq <= c.AckFloorStream && seq > 0; seq++)
                 {
                     if (Store.Get(seq) is { } m && c.Matches(m.Subject))
@@ -223,7 +231,7 @@ internal sealed partial class StreamState : Scheduled
     /// A consumer acknowledged (or terminated) <paramref name="seq"/>: a work-queue stream removes it; an interest stream
     /// removes it when no other consumer needs it (S-39, S-42, S-83). Also for a message that was no longer pending.
     /// </summary>
-    public void AckMsg(ConsumerState by, ulong seq)
+    public void AckMsg(ConsumerState? by, ulong seq)
     {
         if (seq == 0 || Deleted || Config.Retention == StreamConfigRetention.Limits || seq > Store.LastSeq || seq < Store.FirstSeq)
         {
@@ -318,7 +326,7 @@ internal sealed partial class StreamState : Scheduled
 
         foreach (var c in _consumers.Values)
         {
-            if (c.Matches(m.Subject))
+            if (c.Signaled(m.Subject))
             {
                 c.OnRemoved(m.Sequence, m.Subject);
             }

@@ -166,7 +166,7 @@ public sealed class JetStreamBackend : IBackend
         await _connection.PublishAsync($"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}", System.Text.Encoding.UTF8.GetBytes(request), replyTo: inbox);
         var list = new List<BackendMessage>();
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(45)); // a hang guard, not a timing assumption
-        await foreach (var msg in sub.Msgs.ReadAllAsync(guard.Token))
+        await foreach (var msg in sub.Msgs.ReadAllAsync(guard.Token).WithHangReport(list, request))
         {
             if (msg.Headers is { Code: >= 100 } status)
             {
@@ -409,5 +409,30 @@ public sealed class JetStreamBackend : IBackend
         public override Task InProgressAsync() => _m.AckProgressAsync(new AckOpts { DoubleAck = true }).AsTask();
 
         public override Task TermAsync(string? reason = null) => _m.AckTerminateAsync(new AckOpts { DoubleAck = true, TerminateReason = reason }).AsTask();
+    }
+}
+
+/// <summary>Turns a pull the server never ended into a report of what it delivered.</summary>
+internal static class PullGuard
+{
+    public static async IAsyncEnumerable<NatsMsg<byte[]>> WithHangReport(this IAsyncEnumerable<NatsMsg<byte[]>> source, List<BackendMessage> got, string request)
+    {
+        await using var e = source.GetAsyncEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!await e.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (OperationCanceledException ex)
+            {
+                throw new TimeoutException($"The server kept the pull {request} open for 45 s after delivering {got.Count} message(s).", ex);
+            }
+
+            yield return e.Current;
+        }
     }
 }
