@@ -50,20 +50,20 @@ internal sealed class GofluxHostedService(
         {
             foreach (var stream in registry.Streams)
             {
-                await Step($"creating or updating stream '{stream.Name}'", () => backend.CreateOrUpdateStreamAsync(stream, deadline.Token)).ConfigureAwait(false);
+                await Step($"creating or updating stream '{stream.Name}'", async () => await backend.CreateOrUpdateStreamAsync(stream, deadline.Token).ConfigureAwait(false)).ConfigureAwait(false);
                 Log.StreamReady(_logger, stream.Name!, backend.Name);
             }
 
             foreach (var consumer in registry.Consumers)
             {
-                await Step($"creating or updating consumer '{consumer.Name}' on stream '{consumer.Stream}'", () => backend.CreateOrUpdateConsumerAsync(consumer.Stream, consumer.Config, deadline.Token)).ConfigureAwait(false);
+                await Step($"creating or updating consumer '{consumer.Name}' on stream '{consumer.Stream}'", async () => await backend.CreateOrUpdateConsumerAsync(consumer.Stream, consumer.Config, deadline.Token).ConfigureAwait(false)).ConfigureAwait(false);
                 Log.ConsumerReady(_logger, consumer.Name, consumer.Stream, backend.Name);
             }
 
             foreach (var handler in registry.Handlers)
             {
                 var declaration = registry.Consumers.First(c => c.Stream == handler.Stream && c.Name == handler.Consumer);
-                var hosted = handler.Create(services, factory, handlerOptions.Get(handler.Consumer), declaration, registry.Streams.First(st => st.Name == handler.Stream));
+                var hosted = handler.Create(services, factory, handlerOptions.Get(GofluxHandlerOptions.NameOf(handler.Stream, handler.Consumer)), declaration, registry.Streams.First(st => st.Name == handler.Stream));
                 lock (_consumers)
                 {
                     _consumers.Add(hosted);

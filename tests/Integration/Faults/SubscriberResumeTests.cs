@@ -140,10 +140,11 @@ public sealed class SubscriberResumeTests
             var connection = await own.ConnectAsync(ct);
             var js = connection.CreateJetStreamContext();
             var subject = stream.ToLowerInvariant() + ".events";
-            await JetStreamSetup.EnsureStreamAsync(js, new StreamConfig(stream, [stream.ToLowerInvariant() + ".>"]), ct);
-            var consumer = await JetStreamSetup.CreateOrUpdateConsumerAsync(js, stream, new ConsumerConfig("worker") { AckPolicy = ConsumerConfigAckPolicy.Explicit }, ct);
+            var backend = new JetStreamBackend(js);
+            await backend.CreateOrUpdateStreamAsync(new StreamConfig(stream, [stream.ToLowerInvariant() + ".>"]), ct);
+            await backend.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig("worker") { AckPolicy = ConsumerConfigAckPolicy.Explicit }, ct);
             var logger = new CapturingLogger();
-            var subscriber = new JetStreamSubscriber<Event>(consumer, EventJsonContext.Codec, SubscriberOptions.Default with { Logger = logger });
+            var subscriber = (JetStreamSubscriber<Event>)await backend.CreateSubscriberAsync(stream, "worker", EventJsonContext.Codec, SubscriberOptions.Default with { Logger = logger }, ct);
             var setup = new Setup(connection, js, subscriber, subject, logger);
             if (subscribe)
             {
