@@ -3,8 +3,9 @@
 # carries: its version, README, symbols package (.snupkg), licence, repository URL and dependencies.
 # The version comes from src/Directory.Build.props (VersionPrefix). The repository URL is set only when the package is
 # published from the real repository: GOFLUX_REPOSITORY_URL=https://github.com/<owner>/<repo> make pack.
-# Exits non-zero when a package lacks a README, symbols or a licence, or when Goflux.Hosting depends on the in-memory
-# engine or a testing package (production carries production code only).
+# Exits non-zero when a package lacks a README, symbols or a licence, when Goflux.Hosting depends on the in-memory
+# engine or a testing package (production carries production code only), or when Goflux.Testing depends on an assertion
+# library.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -58,6 +59,10 @@ for package in "$out"/*.nupkg; do
     [[ -n "$license" && -n "$version" ]] || status=1
     if [[ "$id" == "Goflux.Hosting" ]] && grep -qE 'Goflux\.InMemory|TimeProvider\.Testing|Goflux\.Testing' <<<"$dependencies"; then
         echo "  ERROR:        Goflux.Hosting must not depend on the in-memory engine or a testing package"
+        status=1
+    fi
+    if [[ "$id" == "Goflux.Testing" ]] && grep -qE 'FluentAssertions|Shouldly' <<<"$dependencies"; then
+        echo "  ERROR:        Goflux.Testing must not depend on an assertion library (assertions ship as Goflux.Testing.FluentAssertions)"
         status=1
     fi
 done
