@@ -64,15 +64,16 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
     /// <summary>Gets the options.</summary>
     public InMemoryJetStreamOptions Options { get; }
 
+    /// <summary>Gets the shared engine state (for the engine's own tests).</summary>
+    internal EngineContext Context => _ctx;
+
     /// <summary>Gets a snapshot of the ordered event log (empty when <see cref="InMemoryJetStreamOptions.RecordEvents"/> is off).</summary>
     public IReadOnlyList<InMemoryEvent> Events
     {
         get
         {
-            lock (_ctx.Gate)
-            {
-                return [.. _ctx.Events];
-            }
+            using var op = _ctx.Enter();
+            return [.. _ctx.Events];
         }
     }
 
@@ -81,10 +82,8 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
     {
         get
         {
-            lock (_ctx.Gate)
-            {
-                return [.. _ctx.Advisories];
-            }
+            using var op = _ctx.Enter();
+            return [.. _ctx.Advisories];
         }
     }
 
@@ -101,7 +100,7 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
-        lock (_ctx.Gate)
+        using (_ctx.Enter())
         {
             if (_ctx.Disposed)
             {
@@ -121,7 +120,6 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
             _ctx.Scheduler.Clear();
         }
 
-        _ctx.Leave();
         _ctx.Scheduler.Dispose();
         _ctx.Idle.Dispose();
         return default;
