@@ -283,6 +283,51 @@ public sealed class EngineHostTests
     }
 
     [Fact]
+    public async Task Configuration_SameConsumerNameOnTwoStreams_EachHasItsOwnHandlerAndSettings()
+    {
+        var a = Names.New();
+        var b = a with { StreamName = a.StreamName + "_B", Subject = a.Subject + ".b" };
+        var handledBy = new List<string>();
+        Func<Message<Order>, IServiceProvider, CancellationToken, ValueTask> Record(string stream) => (_, _, _) =>
+        {
+            lock (handledBy)
+            {
+                handledBy.Add(stream);
+            }
+
+            return ValueTask.CompletedTask;
+        };
+        using var host = BuildHost(
+            g => g.AddStream(a.Stream()).AddStream(b.Stream()).AddPublisher<Order>()
+                .AddConsumer(a.StreamName, a.Consumer()).AddConsumer(b.StreamName, b.Consumer())
+                .AddHandler<Order>(a.StreamName, a.ConsumerName, Record(a.StreamName))
+                .AddHandler<Order>(b.StreamName, b.ConsumerName, Record(b.StreamName)),
+            configuration: new() { [$"Goflux:Consumers:{b.StreamName}:{b.ConsumerName}:MaxConcurrency"] = "3" });
+        await host.StartAsync(Ct);
+
+        var publisher = host.Services.GetRequiredService<IPublisher<Order>>();
+        await publisher.PublishAsync(a.Subject, new Order("a", 1), cancellationToken: Ct);
+        await publisher.PublishAsync(b.Subject, new Order("b", 2), cancellationToken: Ct);
+        await host.Services.GetRequiredService<InMemoryJetStream>().WaitForIdleAsync(Ct);
+
+        handledBy.Should().BeEquivalentTo([a.StreamName, b.StreamName], "one consumer name, two consumers: each handler runs for its own stream");
+        var consumers = host.Services.GetRequiredService<GofluxHostedService>().Consumers;
+        consumers.Single(c => c.Stream == a.StreamName).Statuses.Should().HaveCount(1);
+        consumers.Single(c => c.Stream == b.StreamName).Statuses.Should().HaveCount(3, "the key names the stream too");
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public void AddHandler_SecondHandlerForTheSameStreamAndConsumer_ThrowsNamingBoth()
+    {
+        var act = () => new ServiceCollection().AddGoflux(g => g.UseEngine()
+            .AddHandler<Order>("S", "c", (_, _, _) => default)
+            .AddHandler<Order>("S", "c", (_, _, _) => default));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*Consumer 'c' on stream 'S' already has a hosted handler*");
+    }
+
+    [Fact]
     public async Task Configuration_InvalidValues_HostFailsToStartNamingEachKey_NothingPublished()
     {
         var n = Names.New();
