@@ -11,6 +11,10 @@ namespace Goflux;
 /// </remarks>
 public static class JetStreamErrorCodes
 {
+    /// <summary>10003: "bad request" — for example a purge with both a sequence and keep, or a message get that names
+    /// neither a sequence nor a subject (S-14).</summary>
+    public const int BadRequest = 10003;
+
     /// <summary>10012: a consumer could not be created or updated; the description says why, for example
     /// "ack policy can not be updated" (S-51).</summary>
     public const int ConsumerCreate = 10012;
@@ -62,8 +66,8 @@ public static class JetStreamErrorCodes
     /// <summary>10074: "replicas &gt; 1 not supported in non-clustered mode".</summary>
     public const int ReplicasNotSupported = 10074;
 
-    /// <summary>10075: "stream purge is not permitted" — the stream denies purge.</summary>
-    public const int StreamPurgeNotPermitted = 10075;
+    /// <summary>10110: "stream purge not permitted" — the stream denies purge (S-12, S-14).</summary>
+    public const int StreamPurgeNotPermitted = 10110;
 
     /// <summary>10077: the stream refused to store the message under discard "new": "maximum messages exceeded",
     /// "maximum bytes exceeded" or "maximum messages per subject exceeded" (S-37).</summary>
@@ -139,4 +143,10 @@ public static class JetStreamErrorCodes
 
     /// <summary>10149: "consumer does not exist" — an update (not create-or-update) of a missing consumer (S-50).</summary>
     public const int ConsumerDoesNotExist = 10149;
+
+    /// <summary>10043: "sequence {seq} not found" — a message delete names a sequence the stream does not hold.</summary>
+    public const int SequenceNotFound = 10043;
+
+    /// <summary>10057: a message delete failed; "message delete not permitted" when the stream denies delete.</summary>
+    public const int MessageDeleteFailed = 10057;
 }

@@ -163,7 +163,7 @@ internal static class ConsumerRules
 
         foreach (var other in s.Consumers)
         {
-            if (other.Filters.Length == 0 || other.Filters.Any(a => filters.Any(b => Subjects.Collide(a, b))))
+            if (other.Filters.Count == 0 || other.Filters.Any(a => filters.Any(b => Subjects.Collide(a, b))))
             {
                 throw Errors.Api(JetStreamErrorCodes.WorkQueueFilterNotUnique, "filtered consumer not unique on workqueue stream");
             }

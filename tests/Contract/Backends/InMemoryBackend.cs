@@ -30,6 +30,12 @@ public sealed class InMemoryBackend : KitBackend
 
     public override Task PurgeStreamAsync(string stream) => Engine.PurgeStreamAsync(stream).AsTask();
 
+    public override Task<long> PurgeStreamAsync(string stream, StreamPurgeRequest request) => Engine.PurgeStreamAsync(stream, request).AsTask();
+
+    public override Task DeleteMessageAsync(string stream, ulong sequence) => Engine.DeleteMessageAsync(stream, new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }).AsTask();
+
+    public override Task<InMemoryStoredMessage> GetMessageAsync(string stream, StreamMsgGetRequest request) => Engine.GetMessageAsync(stream, request).AsTask();
+
     public override async Task<ConsumerInfo> CreateConsumerAsync(string stream, ConsumerConfig config)
         => (await Engine.CreateConsumerAsync(stream, config)).Info;
 
@@ -48,6 +54,13 @@ public sealed class InMemoryBackend : KitBackend
         }
 
         var got = await fetch;
+        return [.. got.Select(d => new Msg(d))];
+    }
+
+    /// <summary>Starts a pull without moving the clock: a no-wait pull ends at once, an expiring one when time passes.</summary>
+    public async Task<IReadOnlyList<BackendMessage>> StartFetchAsync(string stream, string consumer, int batch, TimeSpan? expires)
+    {
+        var got = await Engine.FetchAsync(stream, consumer, batch, expires);
         return [.. got.Select(d => new Msg(d))];
     }
 

@@ -8,8 +8,8 @@ namespace Goflux.Contract.Tests.Backends;
 /// <summary>
 /// What both bindings share: the test kit's backend, and every operation the shared <see cref="IGofluxBackend"/> has
 /// (stream and consumer info, create-or-update of consumers, deletes, publishers, subscribers) going through it, with names
-/// as the scenario gives them. A binding adds only the test-only operations (create-only and update-only calls, purge, raw
-/// publish and fetch, advisories, letting time pass) and how it waits.
+/// as the scenario gives them. A binding adds only the test-only operations (create-only and update-only calls, purges,
+/// message get and delete, raw publish and fetch, advisories, letting time pass) and how it waits.
 /// </summary>
 public abstract class KitBackend(TestBackend kit) : IBackend
 {
@@ -32,6 +32,12 @@ public abstract class KitBackend(TestBackend kit) : IBackend
     public Task DeleteStreamAsync(string stream) => Shared.DeleteStreamAsync(stream).AsTask();
 
     public abstract Task PurgeStreamAsync(string stream);
+
+    public abstract Task<long> PurgeStreamAsync(string stream, StreamPurgeRequest request);
+
+    public abstract Task DeleteMessageAsync(string stream, ulong sequence);
+
+    public abstract Task<InMemoryStoredMessage> GetMessageAsync(string stream, StreamMsgGetRequest request);
 
     public Task<ConsumerInfo> CreateOrUpdateConsumerAsync(string stream, ConsumerConfig config) => Shared.CreateOrUpdateConsumerAsync(stream, config).AsTask();
 
