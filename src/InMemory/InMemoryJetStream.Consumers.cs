@@ -101,7 +101,7 @@ public sealed partial class InMemoryJetStream
         }
         catch (GofluxException ex) when (ex.Stage != GofluxStage.Subscribe)
         {
-            // As the JetStream adapter's JetStreamSetup: a consumer that cannot be created fails at stage Subscribe.
+            // As on a server through the JetStream backend (BackendErrors): a consumer that cannot be created fails at stage Subscribe.
             throw new GofluxException(GofluxStage.Subscribe, ex.Message, ex.InnerException, ex.Subject, ex.ErrorCode);
         }
     }

@@ -25,8 +25,4 @@ public sealed record InMemoryJetStreamOptions
     /// <summary>Gets the logger for what the engine cannot report otherwise (a failing <see cref="InMemoryJetStream.AdvisoryRaised"/> listener).</summary>
     /// <value>The default value is <see langword="null"/> (nothing is logged).</value>
     public ILogger? Logger { get; init; }
-
-    /// <summary>Gets the server version the engine reports and whose behaviour it follows.</summary>
-    /// <value>The default value is "2.10.27".</value>
-    public string ServerVersion { get; init; } = "2.10.27";
 }

@@ -119,8 +119,8 @@ public sealed class LedgerTests
 
         a.Telemetry.ProducerSpans().Should().HaveCount(2);
         b.Telemetry.ProducerSpans().Should().HaveCount(3);
-        a.Telemetry.AckOutcomes("ack").Should().Be(2);
-        b.Telemetry.AckOutcomes("ack").Should().Be(3);
+        a.Telemetry.AckOutcomes(AckOutcome.Acked).Should().Be(2);
+        b.Telemetry.AckOutcomes(AckOutcome.Acked).Should().Be(3);
         a.Telemetry.Sum(GofluxTelemetry.Metrics.SentMessages, (GofluxTelemetry.Attributes.Stream, a.StreamName("EVENTS"))).Should().Be(2);
         a.Telemetry.Counter(GofluxTelemetry.Metrics.AckOutcome).GetMeasurementSnapshot()
             .Should().OnlyContain(m => Equals(m.Tags[GofluxTelemetry.Attributes.ConsumerGroup], "worker") && Equals(m.Tags[GofluxTelemetry.Attributes.Stream], a.StreamName("EVENTS")));

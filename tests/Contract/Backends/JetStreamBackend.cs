@@ -1,75 +1,40 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
-using Goflux.Codecs;
 using Goflux.InMemory;
-using Goflux.JetStream;
 using Goflux.Testing;
+using Goflux.Testing.Internal;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 
 namespace Goflux.Contract.Tests.Backends;
 
-/// <summary>A real nats-server through NATS.Net: the oracle.</summary>
-public sealed class JetStreamBackend : IBackend
+/// <summary>A real nats-server through NATS.Net, from the test kit's JetStream backend: the oracle.</summary>
+public sealed class JetStreamBackend : KitBackend
 {
     private static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(15);
-    private readonly TestBackend _kit;
-    private readonly INatsConnection _connection;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentQueue<JetStreamAdvisory> _advisories = new();
-    private readonly Task _advisoryLoop;
+    private readonly JetStreamDriver _driver;
     private readonly List<string> _streams = [];
 
-    private JetStreamBackend(TestBackend kit, Task advisoryLoop)
+    private JetStreamBackend(TestBackend kit)
+        : base(kit)
     {
-        _kit = kit;
-        Js = kit.JetStream!;
-        _connection = Js.Connection;
-        _advisoryLoop = advisoryLoop;
+        _driver = (JetStreamDriver)kit.Driver;
+        Js = _driver.Js;
     }
 
-    public string Name => "JetStream";
+    public override string Name => "JetStream";
 
-    public bool RealTime => true;
+    public override bool RealTime => true;
 
     public INatsJSContext Js { get; }
 
-    public INatsConnection Connection => _connection;
+    public INatsConnection Connection => Js.Connection;
 
+    /// <summary>The kit's JetStream backend: a connection to the fixture's server (started on first use), listening to its advisories.</summary>
     public static async Task<JetStreamBackend> StartAsync(NatsServerFixture server)
-    {
-        // The kit's JetStream backend: a connection to the fixture's server (started on first use).
-        var kit = await TestBackend.StartAsync(TestBackendKind.JetStream, new TestBackendOptions { Server = server });
-        var connection = kit.JetStream!.Connection;
-        var ready = new TaskCompletionSource();
-        JetStreamBackend? backend = null;
-        var loop = Task.Run(async () =>
-        {
-            await using var sub = await connection.SubscribeCoreAsync<byte[]>("$JS.EVENT.ADVISORY.CONSUMER.>");
-            ready.TrySetResult();
-            try
-            {
-                await foreach (var msg in sub.Msgs.ReadAllAsync(backend?._stop.Token ?? default))
-                {
-                    if (Parse(msg.Subject, msg.Data) is { } a)
-                    {
-                        backend?._advisories.Enqueue(a);
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        });
-        backend = new JetStreamBackend(kit, loop);
-        await ready.Task;
-        await connection.PingAsync(); // the subscription is registered with the server
-        return backend;
-    }
+        => new(await TestBackend.StartAsync(TestBackendKind.JetStream, new TestBackendOptions { Server = server }));
 
-    public Task<StreamInfo> CreateStreamAsync(StreamConfig config) => Map(async () =>
+    public override Task<StreamInfo> CreateStreamAsync(StreamConfig config) => Map(async () =>
     {
         var s = await Js.CreateStreamAsync(config);
         lock (_streams)
@@ -80,37 +45,26 @@ public sealed class JetStreamBackend : IBackend
         return s.Info;
     });
 
-    public Task<StreamInfo> UpdateStreamAsync(StreamConfig config) => Map(async () => (await Js.UpdateStreamAsync(config)).Info);
+    public override Task<StreamInfo> UpdateStreamAsync(StreamConfig config) => Map(async () => (await Js.UpdateStreamAsync(config)).Info);
 
-    public Task<StreamInfo> GetStreamInfoAsync(string stream) => Map(async () => (await Js.GetStreamAsync(stream)).Info);
+    public override Task PurgeStreamAsync(string stream) => Map(async () => await Js.PurgeStreamAsync(stream, new StreamPurgeRequest()));
 
-    public Task DeleteStreamAsync(string stream) => Map(async () => await Js.DeleteStreamAsync(stream));
+    public override Task<long> PurgeStreamAsync(string stream, StreamPurgeRequest request) => Map(async () => (await Js.PurgeStreamAsync(stream, request)).Purged);
 
-    public Task PurgeStreamAsync(string stream) => Map(async () => await Js.PurgeStreamAsync(stream, new StreamPurgeRequest()));
+    public override Task DeleteMessageAsync(string stream, ulong sequence) => Map(async () => await Js.DeleteMessageAsync(stream, new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }));
 
-    public Task<long> PurgeStreamAsync(string stream, StreamPurgeRequest request) => Map(async () => (await Js.PurgeStreamAsync(stream, request)).Purged);
-
-    public Task DeleteMessageAsync(string stream, ulong sequence) => Map(async () => await Js.DeleteMessageAsync(stream, new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }));
-
-    public Task<InMemoryStoredMessage> GetMessageAsync(string stream, StreamMsgGetRequest request) => Map(async () =>
+    public override Task<InMemoryStoredMessage> GetMessageAsync(string stream, StreamMsgGetRequest request) => Map(async () =>
     {
         var s = await Js.GetStreamAsync(stream);
         var m = (await s.GetAsync(request)).Message;
         return new InMemoryStoredMessage(m.Seq, m.Subject, m.Data, null, m.Time);
     });
 
-    /// <summary>Through <see cref="JetStreamSetup"/>, the path production code takes: its failures are at stage Subscribe.</summary>
-    public Task<ConsumerInfo> CreateOrUpdateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await JetStreamSetup.CreateOrUpdateConsumerAsync(Js, stream, config)).Info);
+    public override Task<ConsumerInfo> CreateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.CreateConsumerAsync(stream, config)).Info);
 
-    public Task<ConsumerInfo> CreateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.CreateConsumerAsync(stream, config)).Info);
+    public override Task<ConsumerInfo> UpdateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.UpdateConsumerAsync(stream, config)).Info);
 
-    public Task<ConsumerInfo> UpdateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.UpdateConsumerAsync(stream, config)).Info);
-
-    public Task<ConsumerInfo> GetConsumerInfoAsync(string stream, string consumer) => Map(async () => (await Js.GetConsumerAsync(stream, consumer)).Info);
-
-    public Task DeleteConsumerAsync(string stream, string consumer) => Map(async () => await Js.DeleteConsumerAsync(stream, consumer));
-
-    public async Task<PublishResult> PublishAsync(string subject, byte[] data, MessageHeaders? headers = null)
+    public override async Task<PublishResult> PublishAsync(string subject, byte[] data, MessageHeaders? headers = null)
     {
         Subjects.ValidatePublishSubject(subject);
         PubAckResponse ack;
@@ -135,7 +89,7 @@ public sealed class JetStreamBackend : IBackend
         return new PublishResult(ack.Stream, ack.Seq, ack.Duplicate);
     }
 
-    public async Task<IReadOnlyList<BackendMessage>> FetchAsync(string stream, string consumer, int batch, TimeSpan? expires = null)
+    public override async Task<IReadOnlyList<BackendMessage>> FetchAsync(string stream, string consumer, int batch, TimeSpan? expires = null)
     {
         var c = await Map(async () => await Js.GetConsumerAsync(stream, consumer));
         var list = new List<BackendMessage>();
@@ -159,11 +113,11 @@ public sealed class JetStreamBackend : IBackend
     public async Task<IReadOnlyList<BackendMessage>> PullAsync(string stream, string consumer, int batch, TimeSpan? expires)
     {
         var inbox = "_DIFFPULL." + Guid.NewGuid().ToString("N"); // not under the connection's inbox prefix, which NATS.Net multiplexes
-        await using var sub = await _connection.SubscribeCoreAsync<byte[]>(inbox);
+        await using var sub = await Connection.SubscribeCoreAsync<byte[]>(inbox);
         var request = expires is { } e
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{{\"batch\":{batch},\"expires\":{e.Ticks * 100}}}")
             : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{{\"batch\":{batch},\"no_wait\":true}}");
-        await _connection.PublishAsync($"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}", System.Text.Encoding.UTF8.GetBytes(request), replyTo: inbox);
+        await Connection.PublishAsync($"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}", System.Text.Encoding.UTF8.GetBytes(request), replyTo: inbox);
         var list = new List<BackendMessage>();
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(45)); // a hang guard, not a timing assumption
         await foreach (var msg in sub.Msgs.ReadAllAsync(guard.Token).WithHangReport(list, request))
@@ -178,7 +132,7 @@ public sealed class JetStreamBackend : IBackend
                 break; // 404 No Messages, 408 Request Timeout, 409 ...: the request is over
             }
 
-            list.Add(new RawMsg(_connection, msg));
+            list.Add(new RawMsg(Connection, msg));
             if (list.Count == batch)
             {
                 break;
@@ -188,31 +142,25 @@ public sealed class JetStreamBackend : IBackend
         return list;
     }
 
-    public Task LetTimePassAsync(TimeSpan duration) => Task.Delay(duration);
+    public override Task LetTimePassAsync(TimeSpan duration) => Task.Delay(duration);
 
-    public async Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0)
+    public override async Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0)
     {
         return await EventuallyAsync(
-            () => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. _advisories.Where(a => a.Stream == stream && a.Type != JetStreamAdvisory.ConsumerActionType)]),
+            () => Task.FromResult(Seen(stream, a => a.Type is JetStreamAdvisory.MaxDeliverType or JetStreamAdvisory.TerminatedType or JetStreamAdvisory.NakType)),
             list => list.Count >= atLeast,
             atLeast == 0 ? TimeSpan.FromMilliseconds(300) : null);
     }
 
-    public async Task<IReadOnlyList<JetStreamAdvisory>> ConsumerActionAdvisoriesAsync(string stream, int atLeast = 0)
+    public override async Task<IReadOnlyList<JetStreamAdvisory>> ConsumerActionAdvisoriesAsync(string stream, int atLeast = 0)
     {
         return await EventuallyAsync(
-            () => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. _advisories.Where(a => a.Stream == stream && a.Type == JetStreamAdvisory.ConsumerActionType)]),
+            () => Task.FromResult(Seen(stream, a => a.Type == JetStreamAdvisory.ConsumerActionType)),
             list => list.Count >= atLeast,
             atLeast == 0 ? TimeSpan.FromMilliseconds(300) : null);
     }
 
-    public IPublisher<T> CreatePublisher<T>(IMessageEncoder<T> encoder, PublisherOptions? options = null)
-        => new JetStreamPublisher<T>(Js, encoder, options);
-
-    public async Task<ISubscriber<T>> CreateSubscriberAsync<T>(string stream, string consumer, IMessageDecoder<T> decoder, SubscriberOptions? options = null)
-        => new JetStreamSubscriber<T>(await Js.GetConsumerAsync(stream, consumer), decoder, options);
-
-    public async Task<TResult> EventuallyAsync<TResult>(Func<Task<TResult>> probe, Func<TResult, bool> done, TimeSpan? timeout = null)
+    public override async Task<TResult> EventuallyAsync<TResult>(Func<Task<TResult>> probe, Func<TResult, bool> done, TimeSpan? timeout = null)
     {
         var deadline = DateTimeOffset.UtcNow + (timeout ?? DefaultPatience);
         while (true)
@@ -227,7 +175,7 @@ public sealed class JetStreamBackend : IBackend
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         List<string> streams;
         lock (_streams)
@@ -239,24 +187,15 @@ public sealed class JetStreamBackend : IBackend
         {
             try
             {
-                await Js.DeleteStreamAsync(s);
+                await Shared.DeleteStreamAsync(s);
             }
-            catch (NatsJSApiException)
+            catch (GofluxException)
             {
+                // Deleted by the scenario.
             }
         }
 
-        await _stop.CancelAsync();
-        await _kit.DisposeAsync();
-        try
-        {
-            await _advisoryLoop;
-        }
-        catch (Exception)
-        {
-        }
-
-        _stop.Dispose();
+        await Kit.DisposeAsync();
     }
 
     internal static NatsHeaders? ToNats(MessageHeaders? headers)
@@ -294,6 +233,7 @@ public sealed class JetStreamBackend : IBackend
         return h;
     }
 
+    /// <summary>Maps the raw NATS.Net calls only the contract makes (create-only, update-only, purge, fetch) as the shared backend maps its own.</summary>
     private static async Task<TResult> Map<TResult>(Func<Task<TResult>> op)
     {
         try
@@ -312,34 +252,9 @@ public sealed class JetStreamBackend : IBackend
         return true;
     });
 
-    private static JetStreamAdvisory? Parse(string subject, byte[]? data)
-    {
-        if (data is null || data.Length == 0)
-        {
-            return null;
-        }
-
-        using var doc = JsonDocument.Parse(data);
-        var r = doc.RootElement;
-        string? Str(string n) => r.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        ulong? Num(string n) => r.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetUInt64() : null;
-        var type = Str("type");
-        if (type is not (JetStreamAdvisory.MaxDeliverType or JetStreamAdvisory.TerminatedType or JetStreamAdvisory.NakType or JetStreamAdvisory.ConsumerActionType))
-        {
-            return null;
-        }
-
-        return new JetStreamAdvisory(
-            type,
-            subject,
-            DateTimeOffset.Parse(Str("timestamp")!, System.Globalization.CultureInfo.InvariantCulture),
-            Str("stream")!,
-            Str("consumer")!,
-            Num("stream_seq") ?? 0,
-            Num("consumer_seq"),
-            Num("deliveries") ?? 0,
-            Str("reason"));
-    }
+    // The kit's subscription to $JS.EVENT.ADVISORY.> sees every stream's advisories; the scenario's streams are its own.
+    private IReadOnlyList<JetStreamAdvisory> Seen(string stream, Func<JetStreamAdvisory, bool> type)
+        => [.. _driver.AllAdvisories.Where(a => a.Stream == stream && type(a))];
 
     /// <summary>A delivery received by <see cref="PullAsync"/>: metadata from its ack subject, acks sent and confirmed.</summary>
     private sealed class RawMsg : BackendMessage
