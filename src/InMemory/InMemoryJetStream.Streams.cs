@@ -110,7 +110,7 @@ public sealed partial class InMemoryJetStream
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>A completed task.</returns>
     /// <exception cref="GofluxException">The stream does not exist (10059), is sealed (10109), denies delete (10057), or
-    /// holds no message under the sequence (10043).</exception>
+    /// holds no message under the sequence (10043; with file storage, a sequence outside the stored range is 10057).</exception>
     public ValueTask DeleteMessageAsync(string stream, StreamMsgDeleteRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -127,12 +127,13 @@ public sealed partial class InMemoryJetStream
             throw Errors.Api(JetStreamErrorCodes.MessageDeleteFailed, "message delete not permitted");
         }
 
-        if (!s.DeleteMessage(request.Seq))
+        return s.DeleteMessage(request.Seq) switch
         {
-            throw Errors.Api(JetStreamErrorCodes.SequenceNotFound, string.Create(CultureInfo.InvariantCulture, $"sequence {request.Seq} not found"));
-        }
-
-        return default;
+            DeleteOutcome.Deleted => default,
+            DeleteOutcome.NotFound => throw Errors.Api(JetStreamErrorCodes.MessageDeleteFailed, "no message found"),
+            DeleteOutcome.EndOfStore => throw Errors.Api(JetStreamErrorCodes.MessageDeleteFailed, "stream store EOF"),
+            _ => throw Errors.Api(JetStreamErrorCodes.SequenceNotFound, string.Create(CultureInfo.InvariantCulture, $"sequence {request.Seq} not found")),
+        };
     }
 
     /// <summary>Gets a stored message by stream sequence.</summary>

@@ -16,7 +16,7 @@ namespace Goflux.InMemory.Internal;
 /// one message is reported to <see cref="Removed"/>; purges and compactions, which the server reports as one batch,
 /// are not (the stream recounts its consumers instead).
 /// </remarks>
-internal sealed class MessageStore
+internal sealed partial class MessageStore
 {
     private readonly List<StoredMessage?> _slots = [];
     private readonly Dictionary<string, SubjectState> _fss = new(StringComparer.Ordinal);
@@ -25,11 +25,20 @@ internal sealed class MessageStore
     private StreamConfig _config;
     private long _maxp;
 
-    public MessageStore(StreamConfig config)
+    public MessageStore(StreamConfig config, DateTimeOffset created)
     {
         _config = config;
         _maxp = config.MaxMsgsPerSubject;
+        File = config.Storage == StreamConfigStorage.File;
+        if (File && config.MaxAge > TimeSpan.Zero)
+        {
+            _ageCheck = EngineContext.Add(created, config.MaxAge); // the file store's age check starts with the store
+        }
     }
+
+    /// <summary>Gets a value indicating whether the stream uses file storage, whose purges, compactions, deletes and
+    /// time lookups follow the server's file store (one block) rather than its memory store.</summary>
+    public bool File { get; }
 
     /// <summary>Gets or sets what is told about each single removal (limits, age, delete, subject purge, retention).</summary>
     public Action<StoredMessage>? Removed { get; set; }
@@ -115,6 +124,11 @@ internal sealed class MessageStore
             }
         }
 
+        if (File)
+        {
+            _ageCheck = config.MaxAge > TimeSpan.Zero ? _ageCheck ?? EngineContext.Add(now, config.MaxAge) : null;
+        }
+
         if (config.MaxAge > TimeSpan.Zero)
         {
             Expire(now);
@@ -191,6 +205,11 @@ internal sealed class MessageStore
 
         EnforceMsgLimit();
         EnforceBytesLimit();
+        if (File && _ageCheck is null && _config.MaxAge > TimeSpan.Zero)
+        {
+            _ageCheck = EngineContext.Add(now, _config.MaxAge); // the file store's age check starts a max age away
+        }
+
         return m;
     }
 
@@ -230,41 +249,57 @@ internal sealed class MessageStore
         return true;
     }
 
+    /// <summary>
+    /// Deletes one message for the API (S-14): <see cref="DeleteOutcome.Deleted"/>, or why not. The memory store only
+    /// knows whether it had the message; the file store first checks the sequence against its range.
+    /// </summary>
+    public DeleteOutcome Delete(ulong seq)
+    {
+        if (File && (seq == 0 || seq < FirstSeq || seq > LastSeq || Messages == 0))
+        {
+            return seq == 0 || seq <= LastSeq ? DeleteOutcome.NotFound : DeleteOutcome.EndOfStore;
+        }
+
+        return Remove(seq) ? DeleteOutcome.Deleted : DeleteOutcome.NotDeleted;
+    }
+
     /// <summary>Removes every message: the first sequence becomes the last plus one (S-14).</summary>
     /// <returns>How many were removed.</returns>
     public ulong Purge() => PurgeFrom(LastSeq + 1);
 
     /// <summary>
     /// A purge request (S-14): by subject (wildcards allowed), keeping the newest <paramref name="keep"/>, or up to but
-    /// not including <paramref name="sequence"/>. Without a subject the store compacts, which reports no single removal.
+    /// not including <paramref name="sequence"/>. <see cref="PurgeResult.Batch"/> says the store reported the removals
+    /// as one batch (every consumer recounts) rather than one by one (each removal told to <see cref="Removed"/>).
     /// </summary>
-    /// <returns>How many were removed.</returns>
-    public ulong PurgeEx(string? subject, ulong sequence, ulong keep)
+    public PurgeResult PurgeEx(string? subject, ulong sequence, ulong keep)
     {
-        if (string.IsNullOrEmpty(subject) || subject == ">")
+        var all = string.IsNullOrEmpty(subject) || subject == ">";
+        if (all && keep == 0 && sequence == 0)
         {
-            if (keep == 0 && sequence == 0)
-            {
-                return Purge();
-            }
+            return new(Purge(), true);
+        }
 
-            if (sequence > 1)
-            {
-                return CompactTo(sequence);
-            }
+        if (all && sequence > 1)
+        {
+            return new(CompactTo(sequence), true);
+        }
 
-            if (keep > 0)
-            {
-                return keep >= (ulong)Messages ? 0 : CompactTo(LastSeq - keep + 1);
-            }
+        return File ? PurgeFile(all ? null : subject, sequence, keep) : PurgeMemory(all ? null : subject, sequence, keep);
+    }
 
-            return 0;
+    /// <summary>The memory store's purge of a subject (or of all but the newest): one removal at a time.</summary>
+    private PurgeResult PurgeMemory(string? subject, ulong sequence, ulong keep)
+    {
+        if (subject is null)
+        {
+            return new(keep > 0 && keep < (ulong)Messages ? CompactTo(LastSeq - keep + 1) : 0, true);
         }
 
         var ss = FilteredState(1, subject, lastPerSubject: false);
         if (ss.Msgs == 0)
         {
-            return 0;
+            return new(0, false);
         }
 
         var toRemove = ss.Msgs;
@@ -272,7 +307,7 @@ internal sealed class MessageStore
         {
             if (keep >= toRemove)
             {
-                return 0;
+                return new(0, false);
             }
 
             toRemove -= keep;
@@ -297,7 +332,7 @@ internal sealed class MessageStore
             }
         }
 
-        return purged;
+        return new(purged, false);
     }
 
     /// <summary>Removes every message below <paramref name="seq"/> (the server's compaction, quirks included).</summary>
@@ -316,6 +351,11 @@ internal sealed class MessageStore
             ClearAll(seq);
             LastSeq = seq - 1;
             return removed;
+        }
+
+        if (File)
+        {
+            return CompactFile(seq);
         }
 
         var oldFirst = FirstSeq;
@@ -361,7 +401,8 @@ internal sealed class MessageStore
         return purged;
     }
 
-    /// <summary>Removes the oldest messages beyond max age (S-35).</summary>
+    /// <summary>Removes the oldest messages beyond max age (S-35); on file storage, re-arms the age check as the file
+    /// store does.</summary>
     public void Expire(DateTimeOffset now)
     {
         var maxAge = _config.MaxAge;
@@ -370,16 +411,33 @@ internal sealed class MessageStore
             return;
         }
 
-        while (Get(FirstSeq) is { } m && EngineContext.Add(m.Time, maxAge) <= now)
+        StoredMessage? m;
+        while ((m = Get(FirstSeq)) is not null && EngineContext.Add(m.Time, maxAge) <= now)
         {
             Remove(m.Sequence);
         }
+
+        if (File)
+        {
+            RearmFileAgeCheck(m, now);
+        }
     }
 
-    /// <summary>When the oldest message reaches max age, or <see langword="null"/>.</summary>
+    /// <summary>When max age is next checked, or <see langword="null"/>: the memory store checks as the oldest message
+    /// reaches it; the file store on its own timer (S-35).</summary>
     public DateTimeOffset? NextExpiry()
     {
-        if (_config.MaxAge <= TimeSpan.Zero || Messages == 0)
+        if (_config.MaxAge <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        if (File)
+        {
+            return _ageCheck;
+        }
+
+        if (Messages == 0)
         {
             return null;
         }
@@ -416,6 +474,11 @@ internal sealed class MessageStore
     /// <summary>As <see cref="LoadNext"/> for several filters.</summary>
     public (StoredMessage? Message, ulong Seq) LoadNextMulti(FilterSet filters, ulong start)
     {
+        if (File)
+        {
+            return FileLoadNextMulti(filters, start);
+        }
+
         if (start < FirstSeq)
         {
             start = FirstSeq;
@@ -485,6 +548,18 @@ internal sealed class MessageStore
             return LastSeq + 1;
         }
 
+        if (File)
+        {
+            // The file store searches its block: the first stored message at or after the time; none when even the
+            // last one stored is older, and 0 when the last stored is newer but gone.
+            if (LastTime < time)
+            {
+                return LastSeq + 1;
+            }
+
+            return All().FirstOrDefault(m => m.Time >= time)?.Sequence ?? 0;
+        }
+
         if (Get(FirstSeq) is { } first && time <= first.Time)
         {
             return FirstSeq;
@@ -541,6 +616,11 @@ internal sealed class MessageStore
     /// then a scan in whichever direction is shorter.</remarks>
     public (ulong Msgs, ulong First, ulong Last) FilteredState(ulong sseq, string? filter, bool lastPerSubject)
     {
+        if (File)
+        {
+            return FileFilteredState(sseq, filter, lastPerSubject);
+        }
+
         if (sseq < FirstSeq)
         {
             sseq = FirstSeq;
@@ -580,6 +660,11 @@ internal sealed class MessageStore
     /// </summary>
     public ulong NumPendingMulti(ulong sseq, FilterSet filters, bool lastPerSubject)
     {
+        if (File)
+        {
+            return FileNumPendingMulti(sseq, filters, lastPerSubject);
+        }
+
         if (sseq < FirstSeq)
         {
             sseq = FirstSeq;
@@ -902,4 +987,23 @@ internal sealed class MessageStore
 
         public bool LastNeedsUpdate { get; set; }
     }
+}
+
+/// <summary>What a purge removed, and whether the store reported it as one batch.</summary>
+internal readonly record struct PurgeResult(ulong Purged, bool Batch);
+
+/// <summary>The outcome of a message delete (S-14).</summary>
+internal enum DeleteOutcome
+{
+    /// <summary>The message was deleted.</summary>
+    Deleted,
+
+    /// <summary>There was no such message: 10043 "sequence {seq} not found".</summary>
+    NotDeleted,
+
+    /// <summary>File storage, a sequence outside the stored range: 10057 "no message found".</summary>
+    NotFound,
+
+    /// <summary>File storage, a sequence past the last: 10057 "stream store EOF".</summary>
+    EndOfStore,
 }

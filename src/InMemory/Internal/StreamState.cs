@@ -29,7 +29,7 @@ internal sealed partial class StreamState : Scheduled
         _subjects = [.. config.Subjects ?? []];
         Name = config.Name!;
         Created = created;
-        Store = new MessageStore(config) { Removed = OnStoreRemoved };
+        Store = new MessageStore(config, created) { Removed = OnStoreRemoved };
         HasAckQueue = config.Retention != StreamConfigRetention.Limits;
     }
 
@@ -181,14 +181,14 @@ internal sealed partial class StreamState : Scheduled
     {
         var bySubject = !string.IsNullOrEmpty(subject) && subject != ">";
         _removing = "purge";
-        var purged = Store.PurgeEx(subject, sequence, keep);
+        var (purged, batch) = Store.PurgeEx(subject, sequence, keep);
         _removing = "limits";
-        if (_ctx.RecordEvents && !bySubject && purged > 0)
+        if (_ctx.RecordEvents && batch && purged > 0)
         {
-            _ctx.Record(new(InMemoryEventKind.Removed, _ctx.Now, Name, null, string.Empty, 0, Reason: string.Create(CultureInfo.InvariantCulture, $"purge of {purged}")));
+            _ctx.Record(new(InMemoryEventKind.Removed, _ctx.Now, Name, null, subject ?? string.Empty, 0, Reason: string.Create(CultureInfo.InvariantCulture, $"purge of {purged}")));
         }
 
-        if (!bySubject && purged > 0)
+        if (batch && purged > 0)
         {
             RecountConsumers(); // the server reports a batch removal: every consumer recounts
         }
@@ -221,13 +221,13 @@ internal sealed partial class StreamState : Scheduled
     }
 
     /// <summary>Deletes one message (S-14); <see langword="false"/> when there is none under <paramref name="seq"/>.</summary>
-    public bool DeleteMessage(ulong seq)
+    public DeleteOutcome DeleteMessage(ulong seq)
     {
         _removing = "delete";
-        var removed = Store.Remove(seq);
+        var outcome = Store.Delete(seq);
         _removing = "limits";
         ScheduleAge();
-        return removed;
+        return outcome;
     }
 
     /// <summary>

@@ -1,0 +1,141 @@
+using FluentAssertions;
+using Goflux.InMemory;
+using NATS.Client.JetStream.Models;
+using Xunit;
+
+namespace Goflux.Contract.Tests;
+
+/// <summary>
+/// File storage, the storage a stream gets when none is chosen: where nats-server 2.10.27's file store answers
+/// otherwise than its memory store (S-121 to S-123), pinned on both bindings beside the memory answer.
+/// </summary>
+public abstract partial class ContractSuite
+{
+    [Theory]
+    [InlineData(StreamConfigStorage.File, new ulong[] { 6 })]
+    [InlineData(StreamConfigStorage.Memory, new ulong[] { 1, 6 })]
+    public async Task S121_SeveralFilters_OnFileStorage_AMessageTheFilterTreeDoesNotReachIsPassedOver(StreamConfigStorage storage, ulong[] delivered)
+    {
+        var (stream, prefix) = Unique("S121" + storage.ToString()[0]);
+        await StreamAsync(stream, prefix, s => s.Storage = storage);
+        await ConsumerAsync(stream, "c", c => c.FilterSubjects = [prefix + ".*.x", prefix + ".c.y", prefix + ".b"]);
+        foreach (var s in new[] { "b", "d.y.2", "d.y.2", "d.x.1", "d.y.2" })
+        {
+            await B.PublishAsync(prefix + "." + s, Bytes(s));
+        }
+
+        // With fewer subjects than messages ahead, the file store looks for the next message through its subject
+        // tree, which at a level holding a wildcard follows only the wildcard: b is not found and the consumer moves
+        // to the end of the stream. The memory store scans and delivers it.
+        var first = await B.FetchAsync(stream, "c", 3, TimeSpan.FromSeconds(1.1));
+        await B.PublishAsync(prefix + ".b", Bytes("b again"));
+        var second = await B.FetchAsync(stream, "c", 3, TimeSpan.FromSeconds(1.1)); // NATS.Net's least expiry is over 1 s
+
+        first.Concat(second).Select(m => m.Metadata.StreamSequence).Should().Equal(delivered);
+    }
+
+    [Fact]
+    public async Task S122_FileStorage_PurgeThatRemovesNothing_LeavesANewStreamsFirstSequenceAtZero()
+    {
+        var (stream, prefix) = Unique("S122");
+        await StreamAsync(stream, prefix, s => s.Storage = StreamConfigStorage.File);
+
+        (await B.PurgeStreamAsync(stream, new StreamPurgeRequest { Filter = prefix + ".a" })).Should().Be(0);
+        (await B.PurgeStreamAsync(stream, new StreamPurgeRequest { Seq = 1 })).Should().Be(0);
+        (await B.GetStreamInfoAsync(stream)).State.FirstSeq.Should().Be(0, "only a purge of everything moves it");
+
+        await B.PurgeStreamAsync(stream);
+        var state = (await B.GetStreamInfoAsync(stream)).State;
+        (state.FirstSeq, state.LastSeq).Should().Be((1UL, 0UL));
+    }
+
+    [Theory]
+    [InlineData(StreamConfigStorage.File, 2UL, JetStreamErrorCodes.SequenceNotFound)]
+    [InlineData(StreamConfigStorage.File, 9UL, JetStreamErrorCodes.MessageDeleteFailed)]
+    [InlineData(StreamConfigStorage.Memory, 2UL, JetStreamErrorCodes.SequenceNotFound)]
+    [InlineData(StreamConfigStorage.Memory, 9UL, JetStreamErrorCodes.SequenceNotFound)]
+    public async Task S123_DeleteOfAMissingMessage_PastTheLastSequenceOnFileStorageIs10057(StreamConfigStorage storage, ulong seq, int code)
+    {
+        var (stream, prefix) = Unique("S123" + storage.ToString()[0] + seq);
+        await StreamAsync(stream, prefix, s => s.Storage = storage);
+        await PublishManyAsync(prefix + ".a", 3);
+        await B.DeleteMessageAsync(stream, 2);
+
+        var act = () => B.DeleteMessageAsync(stream, seq);
+        (await act.Should().ThrowAsync<GofluxException>()).Which.ErrorCode.Should().Be(code);
+
+        var state = (await B.GetStreamInfoAsync(stream)).State;
+        (state.Messages, state.FirstSeq, state.LastSeq, state.NumDeleted).Should().Be((2L, 1UL, 3UL, 1L));
+    }
+
+    [Fact]
+    public async Task S123_FileStorage_StartTime_FindsTheFirstMessageStoredAtOrAfterIt_EvenPastAnInteriorDelete()
+    {
+        var (stream, prefix) = Unique("S123T");
+        await StreamAsync(stream, prefix, s => s.Storage = StreamConfigStorage.File);
+        await PublishManyAsync(prefix + ".a", 2);
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(200));
+        await PublishManyAsync(prefix + ".a", 3, "later");
+        var start = (await B.GetMessageAsync(stream, new StreamMsgGetRequest { Seq = 3 })).Time - TimeSpan.FromMilliseconds(50);
+        await B.DeleteMessageAsync(stream, 3);
+
+        await ConsumerAsync(stream, "c", c =>
+        {
+            c.DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartTime;
+            c.OptStartTime = start;
+        });
+
+        (await B.FetchAsync(stream, "c", 5)).Select(m => m.Metadata.StreamSequence).Should().Equal(4UL, 5UL);
+    }
+
+    [Theory]
+    [InlineData(StreamConfigStorage.File, 1L)]
+    [InlineData(StreamConfigStorage.Memory, 0L)]
+    public async Task S35_MaxAge_FileStorageChecksAgainNoSoonerThanASecondWhenTheNextMessageIsDueWithinAQuarterSecond(StreamConfigStorage storage, long left)
+    {
+        var (stream, prefix) = Unique("S35F" + storage.ToString()[0]);
+        await StreamAsync(stream, prefix, s =>
+        {
+            s.Storage = storage;
+            s.MaxAge = TimeSpan.FromSeconds(2);
+        });
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(300));
+        await B.PublishAsync(prefix + ".a", Bytes("m1"));
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(20));
+        await B.PublishAsync(prefix + ".a", Bytes("m2"));
+
+        await B.LetTimePassAsync(TimeSpan.FromSeconds(2));
+        await B.EventuallyAsync(() => B.GetStreamInfoAsync(stream), i => i.State.FirstSeq >= 2);
+
+        // m2 is due 20 ms after m1: the memory store removes it then; the file store's age check, started with the
+        // stream, runs when m1 is due and, the next message being due within a quarter second, next runs a second later.
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(250));
+        (await B.GetStreamInfoAsync(stream)).State.Messages.Should().Be(left);
+
+        await B.LetTimePassAsync(TimeSpan.FromSeconds(1));
+        var state = (await B.EventuallyAsync(() => B.GetStreamInfoAsync(stream), i => i.State.Messages == 0)).State;
+        (state.Messages, state.FirstSeq).Should().Be((0L, 3UL));
+    }
+
+    [Fact]
+    public async Task S35_MaxAge_FileStorage_AMessageDueSoonAfterTheStreamsFirstAgeCheck_ExpiresASecondLate()
+    {
+        var (stream, prefix) = Unique("S35C");
+        await StreamAsync(stream, prefix, s =>
+        {
+            s.Storage = StreamConfigStorage.File;
+            s.MaxAge = TimeSpan.FromSeconds(2);
+        });
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(100));
+        await B.PublishAsync(prefix + ".a", Bytes("m1"));
+
+        // The age check runs a max age after the stream was created, finds m1 due within a quarter second and runs
+        // again a second later.
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(2400));
+        (await B.GetStreamInfoAsync(stream)).State.Messages.Should().Be(1);
+
+        await B.LetTimePassAsync(TimeSpan.FromSeconds(1));
+        var state = (await B.EventuallyAsync(() => B.GetStreamInfoAsync(stream), i => i.State.Messages == 0)).State;
+        (state.Messages, state.FirstSeq).Should().Be((0L, 2UL));
+    }
+}
