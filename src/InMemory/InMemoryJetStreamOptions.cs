@@ -29,4 +29,15 @@ public sealed record InMemoryJetStreamOptions
     /// <summary>Gets the server version the engine reports and whose behaviour it follows.</summary>
     /// <value>The default value is "2.10.27".</value>
     public string ServerVersion { get; init; } = "2.10.27";
+
+    /// <summary>
+    /// Gets how long a NATS.Net client (<see cref="InMemoryJetStream.CreateClient"/>) may stay silent, on the wall clock,
+    /// about a message it has read before <see cref="InMemoryJetStream.WaitForIdleAsync"/> stops waiting for it to be
+    /// acked, naked or termed.
+    /// </summary>
+    /// <value>The default value is 500 milliseconds. <see cref="Timeout.InfiniteTimeSpan"/> waits for every answer.</value>
+    /// <remarks>Code that settles what it receives never meets this: its ack ends the wait. It bounds the wait for code
+    /// that leaves a message unsettled on purpose; such a test is faster with
+    /// <see cref="InMemoryJetStream.LeaveUnsettled"/>.</remarks>
+    public TimeSpan UnsettledGrace { get; init; } = TimeSpan.FromMilliseconds(500);
 }

@@ -1,0 +1,244 @@
+namespace Goflux.InMemory.Server;
+
+/// <summary>
+/// What in-process clients owe the engine an answer for, so that <see cref="InMemoryJetStream.WaitForIdleAsync"/> (and
+/// so <see cref="InMemoryJetStream.AdvanceAsync"/>) waits for their code as it waits for goflux's own subscribers.
+/// </summary>
+/// <remarks>
+/// <para>Counted, each until its answer arrives:</para>
+/// <list type="bullet">
+/// <item>a delivery with an ack policy: until the client acks, naks or terms it (an ack under <c>AckAll</c> answers
+/// every earlier delivery of the consumer too). <c>+WPI</c> is no answer: the handler is still at work.</item>
+/// <item>a delivery of an <c>AckNone</c> consumer: until NATS.Net has read it off the connection.</item>
+/// <item>a pull request that expired (408): until the subscription sends its next pull request, as NATS.Net's consume
+/// loop does, or goes away.</item>
+/// </list>
+/// <para>A connection that closes answers everything it owed. What the client has read and then stays silent about
+/// for <see cref="InMemoryJetStreamOptions.UnsettledGrace"/> of wall-clock time stops counting (code that leaves a
+/// message unsettled on purpose), as does everything it has read when <see cref="InMemoryJetStream.LeaveUnsettled"/>
+/// is called.</para>
+/// </remarks>
+internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Entry> _deliveries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Entry>> _repulls = new(StringComparer.Ordinal);
+
+    /// <summary>Gets the number of answers owed (for diagnostics and tests).</summary>
+    public int Owed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _deliveries.Values.Sum(e => e.Count) + _repulls.Values.Sum(l => l.Count);
+            }
+        }
+    }
+
+    /// <summary>A delivery was written to <paramref name="connection"/> up to <paramref name="end"/>; the engine already
+    /// counted it in flight when it handed it over.</summary>
+    public void Delivered(string ackSubject, DeliveryInfo metadata, ServerConnection? connection, long end, bool ackNone, bool ackAll)
+    {
+        if (connection is null || end < 0)
+        {
+            engine.Handled(null); // nobody received it: nothing to wait for
+            return;
+        }
+
+        if (ackNone)
+        {
+            connection.Outbox.WhenRead(end, () => engine.Handled(null));
+            return;
+        }
+
+        Entry e;
+        lock (_gate)
+        {
+            if (_deliveries.TryGetValue(ackSubject, out var existing))
+            {
+                existing.Count++; // the same delivery written twice (an injected duplicate): one answer settles both
+                return;
+            }
+
+            e = new Entry(ackSubject, connection, metadata.Stream, metadata.Consumer, metadata.StreamSequence, ackAll, repull: false);
+            _deliveries[ackSubject] = e;
+        }
+
+        connection.Outbox.WhenRead(end, e.MarkRead);
+    }
+
+    /// <summary>The client answered the delivery of <paramref name="ackSubject"/> (ack, nak or term).</summary>
+    public void Settled(string ackSubject, DeliveryInfo metadata, bool ack)
+    {
+        List<Entry> released = [];
+        lock (_gate)
+        {
+            if (_deliveries.Remove(ackSubject, out var e))
+            {
+                released.Add(e);
+                if (ack && e.AckAll)
+                {
+                    foreach (var other in _deliveries.Values.Where(o => o.Stream == metadata.Stream && o.Consumer == metadata.Consumer && o.StreamSequence <= metadata.StreamSequence).ToList())
+                    {
+                        _deliveries.Remove(other.Key);
+                        released.Add(other);
+                    }
+                }
+            }
+        }
+
+        Release(released);
+    }
+
+    /// <summary>A pull request on <paramref name="reply"/> expired: the engine waits for the subscription's next one.</summary>
+    public void AwaitRepull(string reply, ServerConnection? connection, long end)
+    {
+        if (connection is null || end < 0)
+        {
+            return;
+        }
+
+        var e = new Entry(reply, connection, string.Empty, string.Empty, 0, ackAll: false, repull: true);
+        engine.AddInFlight();
+        lock (_gate)
+        {
+            if (!_repulls.TryGetValue(reply, out var list))
+            {
+                _repulls[reply] = list = [];
+            }
+
+            list.Add(e);
+        }
+
+        connection.Outbox.WhenRead(end, e.MarkRead);
+    }
+
+    /// <summary>A pull request arrived on <paramref name="reply"/>, or nobody listens on it any more.</summary>
+    public void Repulled(string reply)
+    {
+        List<Entry>? released;
+        lock (_gate)
+        {
+            _repulls.Remove(reply, out released);
+        }
+
+        Release(released);
+    }
+
+    /// <summary>A connection closed: whatever it owed is answered.</summary>
+    public void Closed(ServerConnection connection)
+    {
+        List<Entry> released = [];
+        lock (_gate)
+        {
+            foreach (var e in _deliveries.Values.Where(e => e.Connection == connection).ToList())
+            {
+                _deliveries.Remove(e.Key);
+                released.Add(e);
+            }
+
+            foreach (var (reply, list) in _repulls.ToList())
+            {
+                released.AddRange(list.Where(e => e.Connection == connection));
+                list.RemoveAll(e => e.Connection == connection);
+                if (list.Count == 0)
+                {
+                    _repulls.Remove(reply);
+                }
+            }
+        }
+
+        Release(released);
+    }
+
+    /// <summary>Stops counting what clients have read and not answered.</summary>
+    /// <returns>How many deliveries (and expired requests) stopped counting.</returns>
+    public int LeaveRead() => ReleaseWhere(_ => true);
+
+    /// <summary>Stops counting what a client read and has been silent about for the grace period.</summary>
+    public void Tick(long now)
+    {
+        if (grace == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        ReleaseWhere(e =>
+        {
+            var since = Math.Max(e.ReadAt, e.Connection.LastInbound);
+            return TimeProvider.System.GetElapsedTime(since, now) >= grace;
+        });
+    }
+
+    private int ReleaseWhere(Func<Entry, bool> quiet)
+    {
+        List<Entry> released = [];
+        lock (_gate)
+        {
+            foreach (var e in _deliveries.Values.Where(e => e.ReadAt != 0 && quiet(e)).ToList())
+            {
+                _deliveries.Remove(e.Key);
+                released.Add(e);
+            }
+
+            foreach (var (reply, list) in _repulls.ToList())
+            {
+                var gone = list.Where(e => e.ReadAt != 0 && quiet(e)).ToList();
+                released.AddRange(gone);
+                list.RemoveAll(gone.Contains);
+                if (list.Count == 0)
+                {
+                    _repulls.Remove(reply);
+                }
+            }
+        }
+
+        Release(released);
+        return released.Sum(e => e.Count);
+    }
+
+    private void Release(List<Entry>? entries)
+    {
+        if (entries is null)
+        {
+            return;
+        }
+
+        foreach (var e in entries)
+        {
+            for (var i = 0; i < e.Count; i++)
+            {
+                engine.Handled(null);
+            }
+        }
+    }
+
+    /// <summary>One answer owed.</summary>
+    private sealed class Entry(string key, ServerConnection connection, string stream, string consumer, ulong streamSequence, bool ackAll, bool repull)
+    {
+        private long _readAt;
+
+        public string Key { get; } = key;
+
+        public ServerConnection Connection { get; } = connection;
+
+        public string Stream { get; } = stream;
+
+        public string Consumer { get; } = consumer;
+
+        public ulong StreamSequence { get; } = streamSequence;
+
+        public bool AckAll { get; } = ackAll;
+
+        public bool Repull { get; } = repull;
+
+        /// <summary>Gets or sets how many deliveries it stands for (under the tracker's lock).</summary>
+        public int Count { get; set; } = 1;
+
+        /// <summary>Gets the wall-clock timestamp at which the client had read it; 0 before.</summary>
+        public long ReadAt => Interlocked.Read(ref _readAt);
+
+        public void MarkRead() => Interlocked.Exchange(ref _readAt, TimeProvider.System.GetTimestamp());
+    }
+}
