@@ -62,9 +62,6 @@ public static class JetStreamErrorCodes
     /// <summary>10074: "replicas &gt; 1 not supported in non-clustered mode".</summary>
     public const int ReplicasNotSupported = 10074;
 
-    /// <summary>10075: "stream purge is not permitted" — the stream denies purge.</summary>
-    public const int StreamPurgeNotPermitted = 10075;
-
     /// <summary>10077: the stream refused to store the message under discard "new": "maximum messages exceeded",
     /// "maximum bytes exceeded" or "maximum messages per subject exceeded" (S-37).</summary>
     public const int StreamStoreFailed = 10077;
@@ -111,6 +108,10 @@ public static class JetStreamErrorCodes
 
     /// <summary>10109: "invalid operation on sealed stream" — a publish or purge on a sealed stream (S-12).</summary>
     public const int StreamSealed = 10109;
+
+    /// <summary>10110 (JSStreamPurgeFailedF, code 500): "stream purge not permitted" — the stream denies purge (measured on
+    /// nats-server 2.10.27).</summary>
+    public const int StreamPurgeNotPermitted = 10110;
 
     /// <summary>10111: "rollup not permitted" — a <c>Nats-Rollup</c> header on a stream without allow_rollup_hdrs (S-32).</summary>
     public const int RollupNotPermitted = 10111;

@@ -66,6 +66,41 @@ public sealed partial class InMemoryJetStream
         return server?.LeaveUnsettled() ?? 0;
     }
 
+    /// <summary>
+    /// Completes when a NATS.Net client of this engine has a pull request open on the consumer (its <c>ConsumeAsync</c>,
+    /// <c>FetchAsync</c> or <c>NextAsync</c> is waiting for messages), at once if one is open now.
+    /// </summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="consumer">The consumer name.</param>
+    /// <param name="cancellationToken">A token to stop waiting.</param>
+    /// <returns>A task that completes when the consumer has a pull request.</returns>
+    /// <exception cref="GofluxException">The stream (10059) or the consumer (10014) does not exist.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    /// <remarks>A consume loop started in the background (a hosted service) sends its first pull request a moment after
+    /// it starts; a test that publishes and then waits for the engine to go idle waits for this first, so the messages
+    /// have a loop to go to. On a real server the same test polls the consumer's <c>num_waiting</c>.</remarks>
+    public async Task WaitForPullRequestAsync(string stream, string consumer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(consumer);
+        var server = GetServer();
+        var signal = server.WaitForPull(stream, consumer);
+        try
+        {
+            var info = await GetConsumerInfoAsync(stream, consumer, cancellationToken).ConfigureAwait(false);
+            if (info.NumWaiting > 0)
+            {
+                return;
+            }
+
+            await signal.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            server.StopWaitingForPull(signal);
+        }
+    }
+
     /// <summary>Gets the in-process server, creating it on first use.</summary>
     private NatsServer GetServer()
     {
@@ -92,12 +127,13 @@ public sealed partial class InMemoryJetStream
         server?.Dispose();
     }
 
-    /// <summary>Whether a stream captures <paramref name="subject"/> (the server's internal subscription of a stream).</summary>
-    internal bool StreamCaptures(string subject)
+    /// <summary>The stream that captures <paramref name="subject"/> (the server's internal subscription of a stream), or
+    /// <see langword="null"/>.</summary>
+    internal string? StreamCapturing(string subject)
     {
         lock (_ctx.Gate)
         {
-            return !_ctx.Disposed && _ctx.StreamFor(subject) is not null;
+            return _ctx.Disposed ? null : _ctx.StreamFor(subject)?.Name;
         }
     }
 

@@ -92,7 +92,7 @@ public sealed partial class InMemoryJetStream
 
                 if (s.Config.DenyPurge)
                 {
-                    throw Errors.Api(JetStreamErrorCodes.StreamPurgeNotPermitted, "stream purge is not permitted");
+                    throw Errors.Api(JetStreamErrorCodes.StreamPurgeNotPermitted, "stream purge not permitted");
                 }
 
                 return new(s.Purge());

@@ -20,7 +20,7 @@ public abstract partial class NatsNetSuite
         await PublishManyAsync($"{p}.orders", 2, "o");
         var consumer = await ConsumerAsync(s, "worker");
 
-        var msgs = await FetchAsync(consumer, 10, TimeSpan.FromSeconds(1));
+        var msgs = await FetchAsync(consumer, 3, TimeSpan.FromSeconds(1));
 
         msgs.Select(Text).Should().Equal("o1", "o1", "o2");
         var md = msgs[2].Metadata!.Value;

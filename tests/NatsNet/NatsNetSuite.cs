@@ -123,6 +123,18 @@ public abstract partial class NatsNetSuite : IAsyncLifetime
         return list;
     }
 
+    /// <summary>
+    /// A fetch that expects nothing for a second: the request is open (checked), then a second passes (waited out on a
+    /// server, advanced on the engine) and the fetch ends at its expiry.
+    /// </summary>
+    protected async Task<List<INatsJSMsg<byte[]>>> FetchNothingAsync(INatsJSConsumer consumer, string name, string stream)
+    {
+        var fetch = FetchAsync(consumer, 1, TimeSpan.FromSeconds(1));
+        await T.ConsumingAsync(stream, name);
+        await T.LetTimePassAsync(TimeSpan.FromSeconds(1));
+        return await fetch;
+    }
+
     protected static string Text(INatsJSMsg<byte[]> m) => Encoding.UTF8.GetString(m.Data ?? []);
 
     protected static byte[] Bytes(string s) => Encoding.UTF8.GetBytes(s);

@@ -35,9 +35,6 @@ internal static class ApiErrors
     /// <summary>The <c>err_code</c> of "consumer create request did not match filtered subject from create subject".</summary>
     public const int FilterSubjectMismatch = 10131;
 
-    /// <summary>The <c>err_code</c> of a failed stream purge (JSStreamPurgeFailedF).</summary>
-    public const int StreamPurgeFailed = 10110;
-
     /// <summary>The <c>err_code</c> of a failed message delete (JSStreamMsgDeleteFailedF).</summary>
     public const int StreamMsgDeleteFailed = 10057;
 
@@ -48,11 +45,9 @@ internal static class ApiErrors
     public static int HttpCode(int errCode) => errCode switch
     {
         JetStreamErrorCodes.ConsumerNotFound or JetStreamErrorCodes.StreamNotFound or JetStreamErrorCodes.NoMessageFound => 404,
-        JetStreamErrorCodes.ConsumerCreate or JetStreamErrorCodes.StreamNotOwnedByTemplate or JetStreamErrorCodes.StreamInvalidConfig
-            or JetStreamErrorCodes.ReplicasNotSupported or JetStreamErrorCodes.RollupNotPermitted or StreamPurgeFailed
-            or StreamMsgDeleteFailed or 10069 /* stream update failed */ or 10104 /* consumer store failed */ => 500,
-        ClusterRequired or 10039 /* not enabled for account */ or 10076 /* not enabled */ or JetStreamErrorCodes.StreamPurgeNotPermitted
-            or JetStreamErrorCodes.StreamStoreFailed => 503,
+        JetStreamErrorCodes.ConsumerCreate or JetStreamErrorCodes.StreamNotOwnedByTemplate or JetStreamErrorCodes.StreamPurgeNotPermitted or JetStreamErrorCodes.StreamInvalidConfig
+            or JetStreamErrorCodes.ReplicasNotSupported or JetStreamErrorCodes.RollupNotPermitted or StreamMsgDeleteFailed or 10069 /* stream update failed */ or 10104 /* consumer store failed */ => 500,
+        ClusterRequired or 10039 /* not enabled for account */ or 10076 /* not enabled */ or JetStreamErrorCodes.StreamStoreFailed => 503,
         _ => 400,
     };
 

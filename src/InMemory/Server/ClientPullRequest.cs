@@ -51,15 +51,27 @@ internal sealed class ClientPullRequest(
     /// <summary>Marks the request withdrawn; <see langword="false"/> when it already was.</summary>
     public bool MarkWithdrawn() => Interlocked.Exchange(ref _withdrawn, 1) == 0;
 
-    public void Wrote(bool message)
+    /// <summary>Gets the connection the last delivery went to, or <see langword="null"/>.</summary>
+    public ServerConnection? LastReceiver { get; private set; }
+
+    /// <summary>Gets the outbox position after the last delivery (at <see cref="LastReceiver"/>), or -1.</summary>
+    public long LastEnd { get; private set; } = -1;
+
+    /// <summary>A delivery was written (effects run one at a time, in order).</summary>
+    public void Wrote(ServerConnection? receiver, long end)
     {
-        if (message)
+        Interlocked.Increment(ref _delivered);
+        if (receiver is not null)
         {
-            Interlocked.Increment(ref _delivered);
+            LastReceiver = receiver;
+            LastEnd = end;
         }
 
-        Interlocked.Exchange(ref _lastWrite, TimeProvider.System.GetTimestamp());
+        Touched();
     }
+
+    /// <summary>Something (a heartbeat) was written to the reply subject.</summary>
+    public void Touched() => Interlocked.Exchange(ref _lastWrite, TimeProvider.System.GetTimestamp());
 
     public override void Deliver(InMemoryDelivery delivery) => owner.Deliver(this, delivery);
 

@@ -25,6 +25,7 @@ internal sealed class NatsServer : IDisposable
     private readonly HashSet<ServerConnection> _connections = [];
     private readonly ITimer _ticker;
     private readonly string _serverId = "NGOFLUX" + Guid.NewGuid().ToString("N")[..22].ToUpperInvariant();
+    private readonly List<(string Stream, string Consumer, TaskCompletionSource Signal)> _pullWaiters = [];
     private long _nextClientId;
     private int _disposed;
 
@@ -94,9 +95,9 @@ internal sealed class NatsServer : IDisposable
         {
             interest |= Acks.Handle(subject, reply, payload);
         }
-        else if (Engine.StreamCaptures(subject))
+        else if (Engine.StreamCapturing(subject) is { } stream)
         {
-            interest |= JetStreamPublish(subject, reply, headers, payload);
+            interest |= JetStreamPublish(stream, subject, reply, headers, payload);
         }
 
         if (!interest && reply is not null && from.NoResponders)
@@ -120,10 +121,13 @@ internal sealed class NatsServer : IDisposable
     public long Send(string to, string subject, string? reply, ReadOnlySpan<byte> headers, ReadOnlySpan<byte> payload, out ServerConnection? receiver)
         => Deliver(Router.Match(to, null), to, subject, reply, headers, payload, out receiver);
 
+    /// <summary>The connection of the first subscription on <paramref name="subject"/>, or <see langword="null"/>.</summary>
+    public ServerConnection? FirstListener(string subject) => Router.Match(subject, null) is [var first, ..] ? first.Connection : null;
+
     /// <summary>A subscription ended: pull requests whose reply subject nobody listens on any more are withdrawn.</summary>
     public void OnUnsubscribed(Subscription sub)
     {
-        foreach (var reply in Pulls.RepliesMatching(sub.Subject, sub.Wildcard))
+        foreach (var reply in Pulls.RepliesMatching(sub.Subject, sub.Wildcard).Union(Settle.AwaitingMatching(sub.Subject, sub.Wildcard)))
         {
             if (!Router.HasInterest(reply))
             {
@@ -147,6 +151,43 @@ internal sealed class NatsServer : IDisposable
         }
 
         Settle.Closed(connection);
+    }
+
+    /// <summary>Registers a wait for the next client pull request on a consumer.</summary>
+    public TaskCompletionSource WaitForPull(string stream, string consumer)
+    {
+        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_pullWaiters)
+        {
+            _pullWaiters.Add((stream, consumer, signal));
+        }
+
+        return signal;
+    }
+
+    /// <summary>Forgets a wait registered with <see cref="WaitForPull"/>.</summary>
+    public void StopWaitingForPull(TaskCompletionSource signal)
+    {
+        lock (_pullWaiters)
+        {
+            _pullWaiters.RemoveAll(w => w.Signal == signal);
+        }
+    }
+
+    /// <summary>A client pull request was opened on a consumer.</summary>
+    public void PullOpened(string stream, string consumer)
+    {
+        List<TaskCompletionSource> due;
+        lock (_pullWaiters)
+        {
+            due = [.. _pullWaiters.Where(w => w.Stream == stream && w.Consumer == consumer).Select(w => w.Signal)];
+            _pullWaiters.RemoveAll(w => w.Stream == stream && w.Consumer == consumer);
+        }
+
+        foreach (var d in due)
+        {
+            d.TrySetResult();
+        }
     }
 
     /// <summary>See <see cref="InMemoryJetStream.LeaveUnsettled"/>.</summary>
@@ -199,7 +240,7 @@ internal sealed class NatsServer : IDisposable
 
     /// <summary>Stores a publish in the stream that captures its subject; the PubAck (or its error) goes to the reply.</summary>
     /// <returns><see langword="false"/> when no stream captured it after all (deleted meanwhile).</returns>
-    private bool JetStreamPublish(string subject, string? reply, ReadOnlySpan<byte> headers, ReadOnlySpan<byte> payload)
+    private bool JetStreamPublish(string stream, string subject, string? reply, ReadOnlySpan<byte> headers, ReadOnlySpan<byte> payload)
     {
         byte[] ack;
         try
@@ -218,11 +259,11 @@ internal sealed class NatsServer : IDisposable
         }
         catch (GofluxException ex)
         {
-            ack = PubAckError(ex.ErrorCode is { } code ? ApiErrors.Of(code, ex.Message) : ApiErrors.From(ex));
+            ack = PubAckError(stream, ex.ErrorCode is { } code ? ApiErrors.Of(code, ex.Message) : ApiErrors.From(ex));
         }
         catch (FormatException ex)
         {
-            ack = PubAckError(ApiErrors.NotModeled(ex.Message));
+            ack = PubAckError(stream, ApiErrors.NotModeled(ex.Message));
         }
         catch (ObjectDisposedException)
         {
@@ -237,13 +278,16 @@ internal sealed class NatsServer : IDisposable
         return true;
     }
 
-    private static byte[] PubAckError(NATS.Client.JetStream.Models.ApiError error)
+    /// <summary>A PubAck error as the server writes it: the error, the stream, and <c>seq</c> 0 (S-19).</summary>
+    private static byte[] PubAckError(string stream, NATS.Client.JetStream.Models.ApiError error)
     {
         var w = new ArrayBufferWriter<byte>(256);
         using (var j = new Utf8JsonWriter(w))
         {
             j.WriteStartObject();
             ApiJson.WriteError(j, error);
+            j.WriteString("stream", stream);
+            j.WriteNumber("seq", 0);
             j.WriteEndObject();
         }
 

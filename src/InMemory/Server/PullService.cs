@@ -71,7 +71,7 @@ internal sealed class PullService(NatsServer server)
 
         if (request.MaxBytes > 0)
         {
-            Status(reply, 409, "not supported by the goflux in-memory engine: pull requests with max_bytes; use a batch size");
+            Status(reply, 400, "Bad Request - max_bytes is not supported by the goflux in-memory engine; pull by message count");
             return true;
         }
 
@@ -106,6 +106,7 @@ internal sealed class PullService(NatsServer server)
         try
         {
             Engine.OpenPull(stream, consumer, r, request.Expires > TimeSpan.Zero ? request.Expires : null);
+            server.PullOpened(stream, consumer);
         }
         catch (GofluxException)
         {
@@ -125,7 +126,7 @@ internal sealed class PullService(NatsServer server)
     {
         var ack = d.ReplyTo;
         var end = server.Send(r.Reply, d.Subject, ack, WireHeaders.Write(d.Headers), d.Data.Span, out var receiver);
-        r.Wrote(message: true);
+        r.Wrote(receiver, end);
         server.Settle.Delivered(ack, d.Metadata, receiver, end, r.AckNone, r.AckAll);
     }
 
@@ -144,25 +145,31 @@ internal sealed class PullService(NatsServer server)
             return;
         }
 
+        // The subscription is expected to ask again (a consume loop) or to go away (a fetch): count that answer as owed
+        // before the client can see the end.
+        var receiver = r.LastReceiver ?? server.FirstListener(r.Reply);
+        var owed = receiver is null ? null : server.Settle.AwaitRepull(r.Reply, receiver);
+        long end = r.LastEnd;
         if (r.Remaining <= 0)
         {
-            return; // filled: the server says nothing more
+            // filled: the server says nothing more
+        }
+        else if (r.Expired || (r.NoWait && r.DeliveredCount > 0))
+        {
+            end = Status(r.Reply, 408, "Request Timeout", ("Nats-Pending-Messages", r.Remaining), ("Nats-Pending-Bytes", 0), out _);
+        }
+        else if (r.NoWait)
+        {
+            end = Status(r.Reply, 404, "No Messages");
         }
 
-        if (r.Expired || (r.NoWait && r.DeliveredCount > 0))
+        if (owed is not null)
         {
-            var end = Status(r.Reply, 408, "Request Timeout", ("Nats-Pending-Messages", r.Remaining), ("Nats-Pending-Bytes", 0), out var receiver);
-            if (r.Expired)
+            SettleTracker.ReadAt(owed, receiver!, end);
+            if (!server.Router.HasInterest(r.Reply))
             {
-                server.Settle.AwaitRepull(r.Reply, receiver, end);
+                server.Settle.Repulled(r.Reply); // the subscription is already gone
             }
-
-            return;
-        }
-
-        if (r.NoWait)
-        {
-            Status(r.Reply, 404, "No Messages");
         }
     }
 
@@ -233,7 +240,7 @@ internal sealed class PullService(NatsServer server)
             }
 
             Status(r.Reply, 100, "Idle Heartbeat", ("Nats-Last-Consumer", (long)(info.Delivered?.ConsumerSeq ?? 0)), ("Nats-Last-Stream", (long)(info.Delivered?.StreamSeq ?? 0)));
-            r.Wrote(message: false);
+            r.Touched();
         }
     }
 

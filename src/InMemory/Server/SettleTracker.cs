@@ -10,8 +10,8 @@ namespace Goflux.InMemory.Server;
 /// <item>a delivery with an ack policy: until the client acks, naks or terms it (an ack under <c>AckAll</c> answers
 /// every earlier delivery of the consumer too). <c>+WPI</c> is no answer: the handler is still at work.</item>
 /// <item>a delivery of an <c>AckNone</c> consumer: until NATS.Net has read it off the connection.</item>
-/// <item>a pull request that expired (408): until the subscription sends its next pull request, as NATS.Net's consume
-/// loop does, or goes away.</item>
+/// <item>a pull request that ended (its batch filled, it expired with a 408, or a no-wait request was done): until
+/// the subscription sends its next pull request, as NATS.Net's consume loop does, or goes away, as a fetch does.</item>
 /// </list>
 /// <para>A connection that closes answers everything it owed. What the client has read and then stays silent about
 /// for <see cref="InMemoryJetStreamOptions.UnsettledGrace"/> of wall-clock time stops counting (code that leaves a
@@ -91,14 +91,14 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
         Release(released);
     }
 
-    /// <summary>A pull request on <paramref name="reply"/> expired: the engine waits for the subscription's next one.</summary>
-    public void AwaitRepull(string reply, ServerConnection? connection, long end)
+    /// <summary>
+    /// A pull request on <paramref name="reply"/> ended (filled, expired, or a no-wait request done): the engine waits
+    /// for the subscription's next pull request, or for the subscription to go away. Called before its status (if any)
+    /// is written, so the client's answer cannot arrive first.
+    /// </summary>
+    /// <returns>The entry, to be marked read with <see cref="ReadAt"/>.</returns>
+    public object AwaitRepull(string reply, ServerConnection connection)
     {
-        if (connection is null || end < 0)
-        {
-            return;
-        }
-
         var e = new Entry(reply, connection, string.Empty, string.Empty, 0, ackAll: false, repull: true);
         engine.AddInFlight();
         lock (_gate)
@@ -109,6 +109,19 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
             }
 
             list.Add(e);
+        }
+
+        return e;
+    }
+
+    /// <summary>Marks an entry of <see cref="AwaitRepull"/> read once the client has read up to <paramref name="end"/>.</summary>
+    public static void ReadAt(object entry, ServerConnection connection, long end)
+    {
+        var e = (Entry)entry;
+        if (end < 0)
+        {
+            e.MarkRead();
+            return;
         }
 
         connection.Outbox.WhenRead(end, e.MarkRead);
@@ -124,6 +137,20 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
         }
 
         Release(released);
+    }
+
+    /// <summary>The reply subjects awaiting a next pull request that <paramref name="pattern"/> matches.</summary>
+    public List<string> AwaitingMatching(string pattern, bool wildcard)
+    {
+        lock (_gate)
+        {
+            if (!wildcard)
+            {
+                return _repulls.ContainsKey(pattern) ? [pattern] : [];
+            }
+
+            return [.. _repulls.Keys.Where(k => Subjects.Matches(pattern, k))];
+        }
     }
 
     /// <summary>A connection closed: whatever it owed is answered.</summary>

@@ -48,6 +48,12 @@ public sealed class EngineTarget : INatsTarget
         await FlushAsync();
     }
 
+    public async Task ConsumingAsync(string stream, string consumer)
+    {
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await Engine.WaitForPullRequestAsync(stream, consumer, guard.Token);
+    }
+
     public void LeaveUnsettled() => Engine.LeaveUnsettled();
 
     public async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan? timeout = null)

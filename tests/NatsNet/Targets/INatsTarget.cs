@@ -32,6 +32,9 @@ public interface INatsTarget : IAsyncDisposable
     /// </summary>
     void LeaveUnsettled();
 
+    /// <summary>Waits until a pull request of a NATS.Net loop is open on the consumer (engine: signalled; server: polled).</summary>
+    Task ConsumingAsync(string stream, string consumer);
+
     /// <summary>
     /// Waits until <paramref name="done"/> holds for what <paramref name="probe"/> returns. On the engine: once it is idle
     /// and every client has flushed (a PING round trip), the condition must hold at once. On a server: polls until a

@@ -1,6 +1,7 @@
 using Goflux.InMemory;
 using Goflux.Testing;
 using NATS.Client.Core;
+using NATS.Client.JetStream;
 using NATS.Net;
 
 namespace Goflux.NatsNet.Tests.Targets;
@@ -48,6 +49,16 @@ public sealed class ServerTarget : INatsTarget
     }
 
     public Task LetTimePassAsync(TimeSpan duration) => Task.Delay(duration, TimeProvider.System);
+
+    public async Task ConsumingAsync(string stream, string consumer)
+    {
+        var js = Client.CreateJetStreamContext();
+        var waiting = await EventuallyAsync(async () => (await js.GetConsumerAsync(stream, consumer)).Info.NumWaiting, n => n > 0);
+        if (waiting == 0)
+        {
+            throw new TimeoutException($"No pull request of '{consumer}' on '{stream}' within {Patience.TotalSeconds} s.");
+        }
+    }
 
     public void LeaveUnsettled()
     {
