@@ -29,8 +29,8 @@ internal static class ApiErrors
     /// <summary>The <c>err_code</c> of "consumer expected to be durable but no durable name set".</summary>
     public const int DurableNameNotSet = 10018;
 
-    /// <summary>The <c>err_code</c> of "consumer expected to be ephemeral but detected a durable name set in subject".</summary>
-    public const int EphemeralWithDurableName = 10019;
+    /// <summary>The <c>err_code</c> of "consumer expected to be ephemeral but a durable name was set in request".</summary>
+    public const int EphemeralWithDurableName = 10020;
 
     /// <summary>The <c>err_code</c> of "consumer create request did not match filtered subject from create subject".</summary>
     public const int FilterSubjectMismatch = 10131;

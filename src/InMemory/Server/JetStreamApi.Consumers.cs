@@ -46,7 +46,7 @@ internal sealed partial class JetStreamApi
         }
         else if (!string.IsNullOrEmpty(config.DurableName))
         {
-            throw new ApiException(ApiErrors.Of(ApiErrors.EphemeralWithDurableName, "consumer expected to be ephemeral but detected a durable name set in subject"));
+            throw new ApiException(ApiErrors.Of(ApiErrors.EphemeralWithDurableName, "consumer expected to be ephemeral but a durable name was set in request"));
         }
 
         if (filter is not null && config.FilterSubjects is { Count: > 0 })

@@ -115,13 +115,18 @@ internal sealed partial class JetStreamApi(NatsServer server)
             case ["META", "LEADER", "STEPDOWN"] or ["SERVER", "REMOVE"] or ["ACCOUNT", ..] or ["META", ..] or ["SERVER", ..]:
                 return Refuse("system_response", ApiErrors.NotModeled($"system account requests ({subject}); a 2.10 server leaves them unanswered on a client account"));
             default:
-                return Refuse("system_response", ApiErrors.Of(ApiErrors.BadRequest, "bad request"));
+                // nats-server 2.10.27 leaves a request on a subject none of its API handlers takes unanswered (measured);
+                // the engine answers at once, as the server's own dispatcher does for a client of its system account.
+                return Refuse("system_response", ApiErrors.Of(ApiErrors.BadRequest, $"bad request: no JetStream API takes {subject}"));
         }
     }
 
-    /// <summary>What a 2.10.27 server answers for an API it does not have: "bad request" (10003), named here.</summary>
+    /// <summary>
+    /// An API of a later server. nats-server 2.10.27 leaves such a request unanswered (measured: NATS.Net times out with
+    /// NatsJSApiNoResponseException); the engine refuses it at once with "bad request" (10003), naming the API.
+    /// </summary>
     private static ApiError Later(string what, string version)
-        => ApiErrors.Of(ApiErrors.BadRequest, $"bad request: {what} is a nats-server {version} API; the engine follows nats-server 2.10.27, which does not have it");
+        => ApiErrors.Of(ApiErrors.BadRequest, $"bad request: {what} is a nats-server {version} API; the engine follows nats-server 2.10.27, which does not answer it");
 
     private (string, byte[]) Run<T>(string type, Func<T> handler)
     {
