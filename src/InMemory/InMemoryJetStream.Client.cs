@@ -106,7 +106,7 @@ public sealed partial class InMemoryJetStream
     {
         lock (_serverGate)
         {
-            lock (_ctx.Gate)
+            using (_ctx.Enter())
             {
                 _ctx.ThrowIfDisposed();
             }
@@ -131,34 +131,35 @@ public sealed partial class InMemoryJetStream
     /// <see langword="null"/>.</summary>
     internal string? StreamCapturing(string subject)
     {
-        lock (_ctx.Gate)
-        {
-            return _ctx.Disposed ? null : _ctx.StreamFor(subject)?.Name;
-        }
+        using var op = _ctx.Enter();
+        return _ctx.Disposed ? null : _ctx.StreamFor(subject)?.Name;
     }
 
     /// <summary>The names of every stream, sorted as the server lists them.</summary>
     internal List<string> StreamNames()
     {
-        lock (_ctx.Gate)
-        {
-            _ctx.ThrowIfDisposed();
-            var names = _ctx.Streams.Keys.ToList();
-            names.Sort(StringComparer.Ordinal);
-            return names;
-        }
+        using var op = _ctx.Enter();
+        _ctx.ThrowIfDisposed();
+        var names = _ctx.Streams.Keys.ToList();
+        names.Sort(StringComparer.Ordinal);
+        return names;
     }
 
     /// <summary>The names of a stream's consumers, sorted.</summary>
     /// <exception cref="GofluxException">The stream does not exist (10059).</exception>
     internal List<string> ConsumerNames(string stream)
     {
-        lock (_ctx.Gate)
-        {
-            var names = _ctx.GetStream(stream).Consumers.Select(c => c.Name).ToList();
-            names.Sort(StringComparer.Ordinal);
-            return names;
-        }
+        using var op = _ctx.Enter();
+        var names = _ctx.GetStream(stream).Consumers.Select(c => c.Name).ToList();
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    /// <summary>Whether a consumer exists (its ack subject has a listener).</summary>
+    internal bool ConsumerExists(string stream, string consumer)
+    {
+        using var op = _ctx.Enter();
+        return !_ctx.Disposed && _ctx.Streams.TryGetValue(stream, out var s) && s.Consumer(consumer) is not null;
     }
 
     /// <summary>
@@ -170,29 +171,22 @@ public sealed partial class InMemoryJetStream
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     internal void OpenPull(string stream, string consumer, PullRequest request, TimeSpan? expires)
     {
-        try
+        using var op = _ctx.Enter();
+        var c = _ctx.GetConsumer(stream, consumer);
+        var keepOpen = c.KeepsNoWaitRequestOpen;
+        c.AddRequest(request);
+        if (request.Done)
         {
-            lock (_ctx.Gate)
-            {
-                var c = _ctx.GetConsumer(stream, consumer);
-                var keepOpen = c.KeepsNoWaitRequestOpen;
-                c.AddRequest(request);
-                if (!request.Done)
-                {
-                    if (expires is { } e)
-                    {
-                        _ctx.Scheduler.Schedule(request, EngineContext.Add(_ctx.Now, e));
-                    }
-                    else if (request.NoWait && !keepOpen)
-                    {
-                        c.Withdraw(request);
-                    }
-                }
-            }
+            return;
         }
-        finally
+
+        if (expires is { } e)
         {
-            _ctx.Leave();
+            _ctx.Scheduler.Schedule(request, EngineContext.Add(_ctx.Now, e));
+        }
+        else if (request.NoWait && !keepOpen)
+        {
+            c.Withdraw(request);
         }
     }
 
@@ -204,36 +198,21 @@ public sealed partial class InMemoryJetStream
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     internal bool AcknowledgeReply(DeliveryInfo metadata, InMemoryDelivery.AckKind kind, TimeSpan? delay, string? reason)
     {
-        List<Effect>? batch;
-        lock (_ctx.Gate)
+        using var op = _ctx.Enter();
+        _ctx.ThrowIfDisposed();
+        if (!_ctx.Streams.TryGetValue(metadata.Stream, out var s) || s.Consumer(metadata.Consumer) is not { } c)
         {
-            _ctx.ThrowIfDisposed();
-            if (!_ctx.Streams.TryGetValue(metadata.Stream, out var s) || s.Consumer(metadata.Consumer) is not { } c)
-            {
-                return false;
-            }
-
-            if (_ctx.Faults.TakeDropAck())
-            {
-                return true;
-            }
-
-            var subject = s.Get(metadata.StreamSequence)?.Subject ?? string.Empty;
-            c.Acknowledge(new InMemoryDelivery(this, c, subject, ReadOnlyMemory<byte>.Empty, null, metadata), kind, delay, reason);
-            batch = _ctx.Effects.Take();
+            return false;
         }
 
-        _ctx.Leave(batch);
+        if (_ctx.Faults.TakeDropAck())
+        {
+            return true;
+        }
+
+        var subject = s.Get(metadata.StreamSequence)?.Subject ?? string.Empty;
+        c.Acknowledge(new InMemoryDelivery(this, c, subject, ReadOnlyMemory<byte>.Empty, null, metadata), kind, delay, reason);
         return true;
-    }
-
-    /// <summary>Whether a consumer exists (its ack subject has a listener).</summary>
-    internal bool ConsumerExists(string stream, string consumer)
-    {
-        lock (_ctx.Gate)
-        {
-            return !_ctx.Disposed && _ctx.Streams.TryGetValue(stream, out var s) && s.Consumer(consumer) is not null;
-        }
     }
 
     /// <summary>Counts one more thing a client owes the engine an answer for (see <see cref="WaitForIdleAsync"/>).</summary>

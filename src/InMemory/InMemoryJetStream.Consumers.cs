@@ -52,18 +52,9 @@ public sealed partial class InMemoryJetStream
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(consumer);
-        try
-        {
-            lock (_ctx.Gate)
-            {
-                var c = _ctx.GetConsumer(stream, consumer);
-                return new(new InMemoryConsumer(this, stream, consumer, c.Info(_ctx.Now)));
-            }
-        }
-        finally
-        {
-            _ctx.Leave(); // reading the clock may have fired a due timer (see Scheduler)
-        }
+        using var op = _ctx.Enter(); // reading the clock may fire a due timer: leaving re-arms it (see Scheduler)
+        var c = _ctx.GetConsumer(stream, consumer);
+        return new(new InMemoryConsumer(this, stream, consumer, c.Info(_ctx.Now)));
     }
 
     /// <summary>Gets a consumer's configuration and counters (S-100 to S-105).</summary>
@@ -76,17 +67,8 @@ public sealed partial class InMemoryJetStream
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(consumer);
-        try
-        {
-            lock (_ctx.Gate)
-            {
-                return new(_ctx.GetConsumer(stream, consumer).Info(_ctx.Now));
-            }
-        }
-        finally
-        {
-            _ctx.Leave();
-        }
+        using var op = _ctx.Enter();
+        return new(_ctx.GetConsumer(stream, consumer).Info(_ctx.Now));
     }
 
     /// <summary>Deletes a consumer; its open pull requests end with an error (S-74). On an interest stream, messages no
@@ -100,13 +82,9 @@ public sealed partial class InMemoryJetStream
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(consumer);
-        lock (_ctx.Gate)
-        {
-            var c = _ctx.GetConsumer(stream, consumer);
-            c.Stream.RemoveConsumer(c, ConsumerDeleted());
-        }
-
-        _ctx.Leave();
+        using var op = _ctx.Enter();
+        var c = _ctx.GetConsumer(stream, consumer);
+        c.Stream.RemoveConsumer(c, ConsumerDeleted());
         return default;
     }
 
@@ -118,19 +96,13 @@ public sealed partial class InMemoryJetStream
         ArgumentNullException.ThrowIfNull(config);
         try
         {
-            lock (_ctx.Gate)
-            {
-                return UpsertConsumerLocked(stream, config, action);
-            }
+            using var op = _ctx.Enter();
+            return UpsertConsumerLocked(stream, config, action);
         }
         catch (GofluxException ex) when (ex.Stage != GofluxStage.Subscribe)
         {
             // As the JetStream adapter's JetStreamSetup: a consumer that cannot be created fails at stage Subscribe.
             throw new GofluxException(GofluxStage.Subscribe, ex.Message, ex.InnerException, ex.Subject, ex.ErrorCode);
-        }
-        finally
-        {
-            _ctx.Leave();
         }
     }
 

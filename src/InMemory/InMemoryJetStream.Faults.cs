@@ -7,7 +7,7 @@ public sealed partial class InMemoryJetStream
     {
         get
         {
-            lock (_ctx.Gate)
+            using (_ctx.Enter())
             {
                 return _ctx.Faults.RejectPublishes;
             }
@@ -15,7 +15,7 @@ public sealed partial class InMemoryJetStream
 
         set
         {
-            lock (_ctx.Gate)
+            using (_ctx.Enter())
             {
                 _ctx.Faults.RejectPublishes = value;
             }
@@ -29,7 +29,7 @@ public sealed partial class InMemoryJetStream
     public void FailNextPublish(Exception error)
     {
         ArgumentNullException.ThrowIfNull(error);
-        lock (_ctx.Gate)
+        using (_ctx.Enter())
         {
             _ctx.Faults.PublishFailures.Enqueue(error);
         }
@@ -45,7 +45,7 @@ public sealed partial class InMemoryJetStream
     public void LoseNextPublishAck(int count = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        lock (_ctx.Gate)
+        using (_ctx.Enter())
         {
             _ctx.Faults.LostPublishAcks += count;
         }
@@ -56,7 +56,7 @@ public sealed partial class InMemoryJetStream
     public void DropNextAck(int count = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        lock (_ctx.Gate)
+        using (_ctx.Enter())
         {
             _ctx.Faults.DropAcks += count;
         }
@@ -67,7 +67,7 @@ public sealed partial class InMemoryJetStream
     public void DuplicateNextDelivery(int count = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        lock (_ctx.Gate)
+        using (_ctx.Enter())
         {
             _ctx.Faults.DuplicateDeliveries += count;
         }

@@ -50,32 +50,7 @@ public sealed partial class InMemoryJetStream
         ArgumentNullException.ThrowIfNull(consumer);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         var request = new FetchRequest(batch, noWait: expires is null);
-        lock (_ctx.Gate)
-        {
-            var c = _ctx.GetConsumer(stream, consumer);
-            var keepOpen = c.KeepsNoWaitRequestOpen;
-            c.AddRequest(request);
-            if (!request.Done)
-            {
-                if (expires is { } e)
-                {
-                    _ctx.Scheduler.Schedule(request, EngineContext.Add(_ctx.Now, e));
-                }
-                else if (keepOpen)
-                {
-                    // S-70: nothing deliverable, yet messages were pending or redeliveries queued when the request
-                    // arrived (an exhausted message still queued, new ones held back by max_ack_pending): the server
-                    // keeps the request open, without expiry, until something is delivered. NATS.Net gives up on it.
-                    _ctx.Scheduler.Schedule(request, EngineContext.Add(_ctx.Now, NoWaitClientTimeout));
-                }
-                else
-                {
-                    c.Withdraw(request);
-                }
-            }
-        }
-
-        _ctx.Leave();
+        Open(stream, consumer, request, expires);
         using (cancellationToken.Register(static r => ((FetchRequest)r!).Engine!.Cancel((PullRequest)r), request.WithEngine(this)))
         {
             await request.Completion.ConfigureAwait(false);
@@ -85,50 +60,78 @@ public sealed partial class InMemoryJetStream
     }
 
     /// <summary>Publishes bytes the caller hands over (not copied).</summary>
+    /// <summary>
+    /// Opens a pull request on a consumer: it takes what is deliverable now; an expiring request is scheduled to expire;
+    /// a no-wait request that got nothing is withdrawn at once unless the server would keep it open (S-70).
+    /// </summary>
+    internal void Open(string stream, string consumer, PullRequest request, TimeSpan? expires)
+    {
+        using var op = _ctx.Enter();
+        var c = _ctx.GetConsumer(stream, consumer);
+        var keepOpen = c.KeepsNoWaitRequestOpen;
+        c.AddRequest(request);
+        if (request.Done)
+        {
+            return;
+        }
+
+        if (expires is { } e)
+        {
+            _ctx.Scheduler.Schedule(request, EngineContext.Add(_ctx.Now, e));
+        }
+        else if (keepOpen)
+        {
+            // S-70: nothing deliverable, yet messages were pending or redeliveries queued when the request arrived (an
+            // exhausted message still queued, new ones held back by max_ack_pending): the server keeps the request
+            // open, without expiry, until something is delivered. NATS.Net gives up on it.
+            _ctx.Scheduler.Schedule(request, EngineContext.Add(_ctx.Now, NoWaitClientTimeout));
+        }
+        else
+        {
+            c.Withdraw(request);
+        }
+    }
+
     internal PublishResult Publish(string subject, byte[] data, MessageHeaders? headers)
     {
-        List<Effect>? batch = null;
-        try
+        PublishResult result;
+        bool lost;
+        using (_ctx.Enter())
         {
-            lock (_ctx.Gate)
+            _ctx.ThrowIfDisposed();
+            ApplyPublishFaults(subject);
+            var headerBytes = StreamState.HeaderBytes(headers);
+            var payload = data.LongLength + headerBytes;
+            if (Options.MaxPayload > 0 && payload > Options.MaxPayload)
             {
-                _ctx.ThrowIfDisposed();
-                ApplyPublishFaults(subject);
-                var headerBytes = StreamState.HeaderBytes(headers);
-                var payload = data.LongLength + headerBytes;
-                if (Options.MaxPayload > 0 && payload > Options.MaxPayload)
+                throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {Options.MaxPayload}"), subject: subject)
                 {
-                    throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {Options.MaxPayload}"), subject: subject)
-                    {
-                        IsPermanent = true,
-                        PublishOutcome = PublishOutcome.NotSent,
-                    };
-                }
-
-                var s = _ctx.StreamFor(subject) ?? throw new GofluxException(GofluxStage.Publish, $"no stream captures subject '{subject}' (no responders)", subject: subject)
-                {
-                    PublishOutcome = PublishOutcome.NoStream,
+                    IsPermanent = true,
+                    PublishOutcome = PublishOutcome.NotSent,
                 };
-                var now = _ctx.Now;
-                try
-                {
-                    var result = s.Accept(subject, data, headers, headerBytes, now);
-                    batch = _ctx.Effects.Take();
-                    if (!_ctx.Faults.TakeLostPublishAck())
-                    {
-                        return result;
-                    }
-                }
-                catch (GofluxException ex)
-                {
-                    _ctx.Record(new(InMemoryEventKind.Rejected, now, s.Name, null, subject, 0, Reason: ex.Message));
-                    throw;
-                }
             }
+
+            var s = _ctx.StreamFor(subject) ?? throw new GofluxException(GofluxStage.Publish, $"no stream captures subject '{subject}' (no responders)", subject: subject)
+            {
+                PublishOutcome = PublishOutcome.NoStream,
+            };
+            var now = _ctx.Now;
+            try
+            {
+                result = s.Accept(subject, data, headers, headerBytes, now);
+            }
+            catch (GofluxException ex)
+            {
+                _ctx.Record(new(InMemoryEventKind.Rejected, now, s.Name, null, subject, 0, Reason: ex.Message));
+                throw;
+            }
+
+            lost = _ctx.Faults.TakeLostPublishAck();
         }
-        finally
+
+        if (!lost)
         {
-            _ctx.Leave(batch);
+            return result;
         }
 
         throw new GofluxException(GofluxStage.Transport, $"publishing to '{subject}' has an unknown outcome: the acknowledgement was lost (injected fault); the message may have been stored", subject: subject)
@@ -142,69 +145,50 @@ public sealed partial class InMemoryJetStream
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     internal void Pull(string stream, string consumer, PullRequest request)
     {
-        try
-        {
-            lock (_ctx.Gate)
-            {
-                _ctx.GetConsumer(stream, consumer).AddRequest(request);
-            }
-        }
-        finally
-        {
-            _ctx.Leave();
-        }
+        using var op = _ctx.Enter();
+        _ctx.GetConsumer(stream, consumer).AddRequest(request);
     }
 
     /// <summary>Withdraws an open pull request (the client stopped); it ends normally.</summary>
     internal void Cancel(PullRequest request)
     {
-        lock (_ctx.Gate)
+        using var op = _ctx.Enter();
+        if (request.Owner is { } c)
         {
-            if (request.Owner is { } c)
-            {
-                c.Withdraw(request);
-            }
-            else
-            {
-                _ctx.EndRequest(request, null);
-            }
+            c.Withdraw(request);
         }
-
-        _ctx.Leave();
+        else
+        {
+            _ctx.EndRequest(request, null);
+        }
     }
 
     /// <summary>Applies an acknowledgement from a delivery.</summary>
     /// <exception cref="ObjectDisposedException">The engine was disposed (as an ack on a closed connection fails).</exception>
     internal void Acknowledge(InMemoryDelivery delivery, InMemoryDelivery.AckKind kind, TimeSpan? delay, string? reason)
     {
-        List<Effect>? batch;
-        lock (_ctx.Gate)
+        using var op = _ctx.Enter();
+        _ctx.ThrowIfDisposed();
+        if (_ctx.Faults.TakeDropAck())
         {
-            _ctx.ThrowIfDisposed();
-            if (_ctx.Faults.TakeDropAck())
+            return;
+        }
+
+        var c = delivery.Consumer;
+        if (c.Deleted)
+        {
+            // Like the server, the ack subject names the stream and consumer: a consumer made again under the
+            // same name receives it; without one the ack has no subscriber (S-86).
+            var md = delivery.Metadata;
+            if (!_ctx.Streams.TryGetValue(md.Stream, out var s) || s.Consumer(md.Consumer) is not { } again)
             {
                 return;
             }
 
-            var c = delivery.Consumer;
-            if (c.Deleted)
-            {
-                // Like the server, the ack subject names the stream and consumer: a consumer made again under the
-                // same name receives it; without one the ack has no subscriber (S-86).
-                var md = delivery.Metadata;
-                if (!_ctx.Streams.TryGetValue(md.Stream, out var s) || s.Consumer(md.Consumer) is not { } again)
-                {
-                    return;
-                }
-
-                c = again;
-            }
-
-            c.Acknowledge(delivery, kind, delay, reason);
-            batch = _ctx.Effects.Take();
+            c = again;
         }
 
-        _ctx.Leave(batch);
+        c.Acknowledge(delivery, kind, delay, reason);
     }
 
     /// <summary>The pull request of <see cref="FetchAsync"/>: collects deliveries, completes when it ends.</summary>

@@ -40,17 +40,8 @@ public sealed partial class InMemoryJetStream
     public ValueTask<StreamInfo> GetStreamInfoAsync(string stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        try
-        {
-            lock (_ctx.Gate)
-            {
-                return new(_ctx.GetStream(stream).Info(_ctx.Now));
-            }
-        }
-        finally
-        {
-            _ctx.Leave(); // reading the clock may have fired a due timer (see Scheduler)
-        }
+        using var op = _ctx.Enter(); // reading the clock may fire a due timer: leaving re-arms it (see Scheduler)
+        return new(_ctx.GetStream(stream).Info(_ctx.Now));
     }
 
     /// <summary>Deletes a stream and its consumers; their open pull requests end with an error (S-15).</summary>
@@ -61,14 +52,10 @@ public sealed partial class InMemoryJetStream
     public ValueTask DeleteStreamAsync(string stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        lock (_ctx.Gate)
-        {
-            var s = _ctx.GetStream(stream);
-            s.Delete(ConsumerDeleted());
-            _ctx.Streams.Remove(stream);
-        }
-
-        _ctx.Leave();
+        using var op = _ctx.Enter();
+        var s = _ctx.GetStream(stream);
+        s.Delete(ConsumerDeleted());
+        _ctx.Streams.Remove(stream);
         return default;
     }
 
@@ -80,28 +67,19 @@ public sealed partial class InMemoryJetStream
     public ValueTask<long> PurgeStreamAsync(string stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        try
+        using var op = _ctx.Enter();
+        var s = _ctx.GetStream(stream);
+        if (s.Config.Sealed)
         {
-            lock (_ctx.Gate)
-            {
-                var s = _ctx.GetStream(stream);
-                if (s.Config.Sealed)
-                {
-                    throw Errors.Api(JetStreamErrorCodes.StreamSealed, "invalid operation on sealed stream");
-                }
-
-                if (s.Config.DenyPurge)
-                {
-                    throw Errors.Api(JetStreamErrorCodes.StreamPurgeNotPermitted, "stream purge not permitted");
-                }
-
-                return new(s.Purge());
-            }
+            throw Errors.Api(JetStreamErrorCodes.StreamSealed, "invalid operation on sealed stream");
         }
-        finally
+
+        if (s.Config.DenyPurge)
         {
-            _ctx.Leave();
+            throw Errors.Api(JetStreamErrorCodes.StreamPurgeNotPermitted, "stream purge not permitted");
         }
+
+        return new(s.Purge());
     }
 
     /// <summary>Gets a stored message by stream sequence.</summary>
@@ -113,11 +91,9 @@ public sealed partial class InMemoryJetStream
     public ValueTask<(string Subject, ReadOnlyMemory<byte> Data, MessageHeaders? Headers, DateTimeOffset Time)> GetMessageAsync(string stream, ulong sequence, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        lock (_ctx.Gate)
-        {
-            var m = _ctx.GetStream(stream).Get(sequence) ?? throw Errors.Api(JetStreamErrorCodes.NoMessageFound, "no message found");
-            return new((m.Subject, m.Data, m.Headers, m.Time));
-        }
+        using var op = _ctx.Enter();
+        var m = _ctx.GetStream(stream).Get(sequence) ?? throw Errors.Api(JetStreamErrorCodes.NoMessageFound, "no message found");
+        return new((m.Subject, m.Data, m.Headers, m.Time));
     }
 
     /// <summary>Gets the messages currently stored in a stream, in sequence order.</summary>
@@ -127,10 +103,8 @@ public sealed partial class InMemoryJetStream
     public IReadOnlyList<(ulong Sequence, string Subject, ReadOnlyMemory<byte> Data, MessageHeaders? Headers)> GetStoredMessages(string stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        lock (_ctx.Gate)
-        {
-            return [.. _ctx.GetStream(stream).All().Select(m => (m.Sequence, m.Subject, (ReadOnlyMemory<byte>)m.Data, m.Headers))];
-        }
+        using var op = _ctx.Enter();
+        return [.. _ctx.GetStream(stream).All().Select(m => (m.Sequence, m.Subject, (ReadOnlyMemory<byte>)m.Data, m.Headers))];
     }
 
     private StreamInfo UpsertStream(StreamConfig config, bool create, bool update)
@@ -139,46 +113,37 @@ public sealed partial class InMemoryJetStream
         StreamRules.ValidateName(config.Name);
         var c = StreamRules.Normalize(config);
         StreamRules.Validate(c);
-        try
+        using var op = _ctx.Enter();
+        _ctx.ThrowIfDisposed();
+        var exists = _ctx.Streams.TryGetValue(c.Name!, out var s);
+        if (!exists && !create)
         {
-            lock (_ctx.Gate)
-            {
-                _ctx.ThrowIfDisposed();
-                var exists = _ctx.Streams.TryGetValue(c.Name!, out var s);
-                if (!exists && !create)
-                {
-                    throw Errors.StreamNotFound();
-                }
-
-                if (exists && StreamRules.Same(s!.Config, c))
-                {
-                    return s.Info(_ctx.Now);
-                }
-
-                if (exists && !update)
-                {
-                    throw Errors.Api(JetStreamErrorCodes.StreamNameInUse, "stream name already in use with a different configuration");
-                }
-
-                CheckOverlap(c, s);
-                if (!exists)
-                {
-                    StreamRules.CheckCreate(c);
-
-                    s = new Internal.StreamState(_ctx, c, _ctx.Now);
-                    _ctx.Streams[c.Name!] = s;
-                    return s.Info(_ctx.Now);
-                }
-
-                StreamRules.CheckUpdate(s!.Config, c);
-                s.Reconfigure(c);
-                return s.Info(_ctx.Now);
-            }
+            throw Errors.StreamNotFound();
         }
-        finally
+
+        if (exists && StreamRules.Same(s!.Config, c))
         {
-            _ctx.Leave();
+            return s.Info(_ctx.Now);
         }
+
+        if (exists && !update)
+        {
+            throw Errors.Api(JetStreamErrorCodes.StreamNameInUse, "stream name already in use with a different configuration");
+        }
+
+        CheckOverlap(c, s);
+        if (!exists)
+        {
+            StreamRules.CheckCreate(c);
+
+            s = new Internal.StreamState(_ctx, c, _ctx.Now);
+            _ctx.Streams[c.Name!] = s;
+            return s.Info(_ctx.Now);
+        }
+
+        StreamRules.CheckUpdate(s!.Config, c);
+        s.Reconfigure(c);
+        return s.Info(_ctx.Now);
     }
 
     private void CheckOverlap(StreamConfig c, Internal.StreamState? self)

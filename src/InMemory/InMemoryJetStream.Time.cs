@@ -73,7 +73,7 @@ public sealed partial class InMemoryJetStream
     private DateTimeOffset? NextDeadline()
     {
         DateTimeOffset? engine;
-        lock (_ctx.Gate)
+        using (_ctx.Enter())
         {
             _ctx.ThrowIfDisposed();
             engine = _ctx.Scheduler.Earliest();

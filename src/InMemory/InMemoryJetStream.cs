@@ -62,15 +62,16 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
     /// <summary>Gets the server version whose behaviour the engine follows.</summary>
     public string ServerVersion => Options.ServerVersion;
 
+    /// <summary>Gets the shared engine state (for the engine's own tests).</summary>
+    internal EngineContext Context => _ctx;
+
     /// <summary>Gets a snapshot of the ordered event log (empty when <see cref="InMemoryJetStreamOptions.RecordEvents"/> is off).</summary>
     public IReadOnlyList<InMemoryEvent> Events
     {
         get
         {
-            lock (_ctx.Gate)
-            {
-                return [.. _ctx.Events];
-            }
+            using var op = _ctx.Enter();
+            return [.. _ctx.Events];
         }
     }
 
@@ -79,10 +80,8 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
     {
         get
         {
-            lock (_ctx.Gate)
-            {
-                return [.. _ctx.Advisories];
-            }
+            using var op = _ctx.Enter();
+            return [.. _ctx.Advisories];
         }
     }
 
@@ -99,7 +98,7 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
-        lock (_ctx.Gate)
+        using (_ctx.Enter())
         {
             if (_ctx.Disposed)
             {
@@ -119,7 +118,6 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
             _ctx.Scheduler.Clear();
         }
 
-        _ctx.Leave();
         CloseServer();
         _ctx.Scheduler.Dispose();
         _ctx.Idle.Dispose();

@@ -78,19 +78,19 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
         {
         }
-        catch (GofluxException ex) when (Gone(subject, ex) is { } gone)
-        {
-            ended = gone;
-            throw ended;
-        }
-        catch (GofluxException ex) when (ex.Stage == GofluxStage.Subscribe)
-        {
-            ended = ex;
-            throw;
-        }
         catch (GofluxException ex)
         {
-            ended = new GofluxException(GofluxStage.Subscribe, $"Subscription to '{subject}' on consumer '{_consumer.Name}' ended: {ex.Message}", ex, subject, ex.ErrorCode);
+            // Outside any exception filter: finding out whether the consumer is gone is an engine operation, and its
+            // effects (advisory listeners, hand-offs) must not run during the first pass of exception handling.
+            ended = await GoneAsync(subject, ex).ConfigureAwait(false)
+                ?? (ex.Stage == GofluxStage.Subscribe
+                    ? ex
+                    : new GofluxException(GofluxStage.Subscribe, $"Subscription to '{subject}' on consumer '{_consumer.Name}' ended: {ex.Message}", ex, subject, ex.ErrorCode));
+            if (ReferenceEquals(ended, ex))
+            {
+                throw;
+            }
+
             throw ended;
         }
         catch (ObjectDisposedException ex)
@@ -110,7 +110,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
     /// away (its open pull ends with 409 Consumer Deleted): stage Subscribe, 10014 or 10059, with the names (S-111,
     /// S-112). <see langword="null"/> for any other failure.
     /// </summary>
-    private GofluxException? Gone(string subject, GofluxException ex)
+    private async ValueTask<GofluxException?> GoneAsync(string subject, GofluxException ex)
     {
         const int consumerDeletedStatus = 409;
         int? code = ex.ErrorCode;
@@ -120,7 +120,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
             code = null;
             try
             {
-                _ = _consumer.Engine.GetConsumerInfoAsync(_consumer.Stream, _consumer.Name).AsTask().GetAwaiter().GetResult();
+                _ = await _consumer.Engine.GetConsumerInfoAsync(_consumer.Stream, _consumer.Name).ConfigureAwait(false);
             }
             catch (GofluxException check)
             {

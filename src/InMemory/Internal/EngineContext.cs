@@ -5,9 +5,10 @@ namespace Goflux.InMemory.Internal;
 /// scheduler, the effects queue, idle tracking and injected faults.
 /// </summary>
 /// <remarks>
-/// Lock rules: every member that reads or changes state runs under <see cref="Gate"/>. Nothing under the lock calls out
-/// (listeners, pull request sinks, timers): it queues effects instead, and whoever takes the lock calls
-/// <see cref="Leave"/> after releasing it, which runs the queued effects and re-arms the timer.
+/// Lock rules: every member that reads or changes state runs under <see cref="Gate"/>, taken by <see cref="Enter"/>.
+/// Nothing under the lock calls out (listeners, pull request sinks, timers): it queues effects instead, and the
+/// operation's <see cref="EngineOperation"/>, when disposed, releases the lock, runs the queued effects and re-arms the
+/// timer.
 /// </remarks>
 internal sealed class EngineContext
 {
@@ -48,6 +49,13 @@ internal sealed class EngineContext
     public Faults Faults { get; } = new();
 
     public bool Disposed { get; set; }
+
+    /// <summary>
+    /// Gets or sets a hook the engine calls at named points inside an operation, under the lock, after state changed and
+    /// effects were queued (today: <c>"publish"</c>, once a publish is stored and handed to pull requests). Only the
+    /// engine's own tests set it, to throw halfway through an operation and check the engine carries on.
+    /// </summary>
+    public Action<string>? Probe { get; set; }
 
     public DateTimeOffset Now => Clock.GetUtcNow();
 
@@ -119,8 +127,14 @@ internal sealed class EngineContext
     public ConsumerState GetConsumer(string stream, string consumer)
         => GetStream(stream).Consumer(consumer) ?? throw Errors.ConsumerNotFound();
 
-    /// <summary>Runs the effects queued so far and re-arms the timer when a deadline moved earlier. Outside the lock.</summary>
-    public void Leave(List<Effect>? batch = null)
+    /// <summary>Starts an engine operation: takes the lock; disposing the result leaves (see <see cref="EngineOperation"/>).</summary>
+    public EngineOperation Enter() => new(this);
+
+    /// <summary>
+    /// Runs <paramref name="batch"/> (taken under the lock) or, without one, whatever effects wait; then re-arms the timer
+    /// when a deadline moved earlier. Outside the lock; only <see cref="EngineOperation.Dispose"/> calls it.
+    /// </summary>
+    internal void RunEffectsAndRearm(List<Effect>? batch)
     {
         if (batch is not null)
         {

@@ -158,26 +158,22 @@ internal sealed class Scheduler
         {
             // Fired from inside GetUtcNow by a FakeTimeProvider-style clock that another thread moved, while this thread
             // is in the middle of an operation under the lock. Running due work here would nest it inside half-made
-            // changes; instead the timer counts as disarmed, and the operation's Leave re-arms it for "now", which runs
-            // the due work on this same thread right after the operation, before it returns to its caller.
+            // changes; instead the timer counts as disarmed, and the operation's scope re-arms it for "now" as it
+            // leaves, which runs the due work on this same thread right after the operation, before it returns.
             _armedFor = DateTimeOffset.MaxValue;
             _needsRearm = true;
             return;
         }
 
         var now = _ctx.Now;
-        lock (_ctx.Gate)
+        using var op = _ctx.Enter();
+        _armedFor = DateTimeOffset.MaxValue;
+        _needsRearm = true;
+        if (_ctx.Disposed)
         {
-            _armedFor = DateTimeOffset.MaxValue;
-            _needsRearm = true;
-            if (_ctx.Disposed)
-            {
-                return;
-            }
-
-            RunDue(now);
+            return;
         }
 
-        _ctx.Leave();
+        RunDue(now);
     }
 }

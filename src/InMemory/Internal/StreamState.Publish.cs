@@ -124,6 +124,7 @@ internal sealed partial class StreamState
             c.Dispatch();
         }
 
+        _ctx.Probe?.Invoke("publish");
         return new PublishResult(Name, m.Sequence, false);
     }
 

@@ -211,6 +211,35 @@ public sealed class LifecycleTests : IAsyncDisposable
         }
     }
 
+    [Fact]
+    public async Task ThrowInsideAnOperation_AfterEffectsWereQueued_EffectsStillRunAndTheNextOperationDelivers()
+    {
+        // Arrange: a pull request waits; the next publish throws halfway, after storing the message and queuing its
+        // hand-off to the request.
+        var consumer = await SetUpAsync(c => c.AckWait = TimeSpan.FromSeconds(30));
+        var first = consumer.FetchAsync(1, TimeSpan.FromMinutes(1), Ct).AsTask();
+        var throwOnce = 1;
+        _engine.Context.Probe = point =>
+        {
+            if (point == "publish" && Interlocked.Exchange(ref throwOnce, 0) == 1)
+            {
+                throw new InvalidOperationException("injected halfway through a publish");
+            }
+        };
+
+        // Act
+        var publish = () => _engine.PublishAsync("s.a", Payload, cancellationToken: Ct).AsTask();
+        await publish.Should().ThrowAsync<InvalidOperationException>();
+        var second = consumer.FetchAsync(1, TimeSpan.FromMinutes(1), Ct).AsTask();
+        await _engine.PublishAsync("s.a", Payload, cancellationToken: Ct);
+
+        // Assert: the hand-off queued before the throw ran, the lock was released, and the next operation delivers.
+        (await first.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Select(d => d.Metadata.StreamSequence).Should().Equal(1UL);
+        (await second.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Select(d => d.Metadata.StreamSequence).Should().Equal(2UL);
+        var info = await consumer.GetInfoAsync(Ct);
+        (info.NumAckPending, info.Delivered.StreamSeq).Should().Be((2, 2UL));
+    }
+
     private async Task<InMemoryConsumer> SetUpAsync(Action<ConsumerConfig>? configure = null)
     {
         await _engine.CreateStreamAsync(new StreamConfig("S", ["s.>"]) { Storage = StreamConfigStorage.Memory }, Ct);
