@@ -101,6 +101,26 @@ public sealed partial class InMemoryJetStream
         }
     }
 
+    /// <summary>
+    /// Stops waiting for the deliveries of one consumer that NATS.Net clients have read but not settled (see
+    /// <see cref="LeaveUnsettled()"/>); other consumers' deliveries still count.
+    /// </summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="consumer">The consumer name.</param>
+    /// <returns>How many deliveries stopped counting.</returns>
+    public int LeaveUnsettled(string stream, string consumer)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(consumer);
+        NatsServer? server;
+        lock (_serverGate)
+        {
+            server = _server;
+        }
+
+        return server?.LeaveUnsettled(stream, consumer) ?? 0;
+    }
+
     /// <summary>Gets the in-process server, creating it on first use.</summary>
     private NatsServer GetServer()
     {

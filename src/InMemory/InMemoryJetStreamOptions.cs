@@ -38,6 +38,6 @@ public sealed record InMemoryJetStreamOptions
     /// <value>The default value is 500 milliseconds. <see cref="Timeout.InfiniteTimeSpan"/> waits for every answer.</value>
     /// <remarks>Code that settles what it receives never meets this: its ack ends the wait. It bounds the wait for code
     /// that leaves a message unsettled on purpose; such a test is faster with
-    /// <see cref="InMemoryJetStream.LeaveUnsettled"/>.</remarks>
+    /// <see cref="InMemoryJetStream.LeaveUnsettled()"/>.</remarks>
     public TimeSpan UnsettledGrace { get; init; } = TimeSpan.FromMilliseconds(500);
 }

@@ -190,8 +190,11 @@ internal sealed class NatsServer : IDisposable
         }
     }
 
-    /// <summary>See <see cref="InMemoryJetStream.LeaveUnsettled"/>.</summary>
+    /// <summary>See <see cref="InMemoryJetStream.LeaveUnsettled()"/>.</summary>
     public int LeaveUnsettled() => Settle.LeaveRead();
+
+    /// <summary>See <see cref="InMemoryJetStream.LeaveUnsettled(string, string)"/>.</summary>
+    public int LeaveUnsettled(string stream, string consumer) => Settle.LeaveRead(stream, consumer);
 
     /// <summary>Closes every connection: clients read the end of the stream and, with no server to reconnect to, close.</summary>
     public void Dispose()

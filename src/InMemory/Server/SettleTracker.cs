@@ -15,7 +15,7 @@ namespace Goflux.InMemory.Server;
 /// </list>
 /// <para>A connection that closes answers everything it owed. What the client has read and then stays silent about
 /// for <see cref="InMemoryJetStreamOptions.UnsettledGrace"/> of wall-clock time stops counting (code that leaves a
-/// message unsettled on purpose), as does everything it has read when <see cref="InMemoryJetStream.LeaveUnsettled"/>
+/// message unsettled on purpose), as does everything it has read when <see cref="InMemoryJetStream.LeaveUnsettled()"/>
 /// is called.</para>
 /// </remarks>
 internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
@@ -182,6 +182,10 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
     /// <summary>Stops counting what clients have read and not answered.</summary>
     /// <returns>How many deliveries (and expired requests) stopped counting.</returns>
     public int LeaveRead() => ReleaseWhere(_ => true);
+
+    /// <summary>Stops counting what clients have read and not answered of one consumer's deliveries.</summary>
+    /// <returns>How many deliveries stopped counting.</returns>
+    public int LeaveRead(string stream, string consumer) => ReleaseWhere(e => !e.Repull && e.Stream == stream && e.Consumer == consumer);
 
     /// <summary>Stops counting what a client read and has been silent about for the grace period.</summary>
     public void Tick(long now)

@@ -5,34 +5,43 @@ using Goflux.Codecs;
 using Goflux.InMemory;
 using Goflux.JetStream;
 using Goflux.Testing;
+using Microsoft.Extensions.Time.Testing;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 
 namespace Goflux.Contract.Tests.Backends;
 
-/// <summary>A real nats-server through NATS.Net: the oracle.</summary>
+/// <summary>
+/// The goflux JetStream adapter over NATS.Net: on a real nats-server (the oracle), or on the in-memory engine's
+/// in-process NATS client (<see cref="OnEngineAsync"/>), where time is the engine's virtual time.
+/// </summary>
 public sealed class JetStreamBackend : IBackend
 {
     private static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(15);
-    private readonly TestBackend _kit;
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
+    private readonly TestBackend? _kit;
+    private readonly InMemoryJetStream? _engine;
     private readonly INatsConnection _connection;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<JetStreamAdvisory> _advisories = new();
-    private readonly Task _advisoryLoop;
+    private Task _advisoryLoop;
+    private INatsSub<byte[]>? _advisorySub;
     private readonly List<string> _streams = [];
+    private readonly List<(string Stream, string Consumer, Task Run)> _starting = [];
 
-    private JetStreamBackend(TestBackend kit, Task advisoryLoop)
+    private JetStreamBackend(INatsJSContext js, TestBackend? kit, InMemoryJetStream? engine)
     {
         _kit = kit;
-        Js = kit.JetStream!;
+        _engine = engine;
+        Js = js;
         _connection = Js.Connection;
-        _advisoryLoop = advisoryLoop;
+        _advisoryLoop = Task.CompletedTask;
     }
 
-    public string Name => "JetStream";
+    public string Name => _engine is null ? "JetStream" : "JetStreamOnEngine";
 
-    public bool RealTime => true;
+    public bool RealTime => _engine is null;
 
     public INatsJSContext Js { get; }
 
@@ -42,20 +51,43 @@ public sealed class JetStreamBackend : IBackend
     {
         // The kit's JetStream backend: a connection to the fixture's server (started on first use).
         var kit = await TestBackend.StartAsync(TestBackendKind.JetStream, new TestBackendOptions { Server = server });
-        var connection = kit.JetStream!.Connection;
+        return await ListenAsync(new JetStreamBackend(kit.JetStream!, kit, null));
+    }
+
+    /// <summary>The adapter over the engine's in-process NATS client: NATS.Net's own JetStream code on the engine, on a
+    /// fake clock at the same epoch as the in-memory binding.</summary>
+    public static async Task<JetStreamBackend> OnEngineAsync()
+    {
+        var engine = new InMemoryJetStream(new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+        var connection = new NatsConnection(engine.CreateNatsOpts());
+        await connection.ConnectAsync();
+        return await ListenAsync(new JetStreamBackend(new NatsJSContext(connection), null, engine));
+    }
+
+    private static async Task<JetStreamBackend> ListenAsync(JetStreamBackend backend)
+    {
+        var connection = backend._connection;
+        if (backend._engine is not null)
+        {
+            // On the engine the advisories are read when asked for (AdvisoriesAsync): after a PING round trip everything
+            // the engine wrote before is in the subscription's channel, so draining it is enough, and deterministic.
+            backend._advisorySub = await connection.SubscribeCoreAsync<byte[]>("$JS.EVENT.ADVISORY.CONSUMER.>");
+            await connection.PingAsync();
+            return backend;
+        }
+
         var ready = new TaskCompletionSource();
-        JetStreamBackend? backend = null;
-        var loop = Task.Run(async () =>
+        backend._advisoryLoop = Task.Run(async () =>
         {
             await using var sub = await connection.SubscribeCoreAsync<byte[]>("$JS.EVENT.ADVISORY.CONSUMER.>");
             ready.TrySetResult();
             try
             {
-                await foreach (var msg in sub.Msgs.ReadAllAsync(backend?._stop.Token ?? default))
+                await foreach (var msg in sub.Msgs.ReadAllAsync(backend._stop.Token))
                 {
                     if (Parse(msg.Subject, msg.Data) is { } a)
                     {
-                        backend?._advisories.Enqueue(a);
+                        backend._advisories.Enqueue(a);
                     }
                 }
             }
@@ -63,7 +95,6 @@ public sealed class JetStreamBackend : IBackend
             {
             }
         });
-        backend = new JetStreamBackend(kit, loop);
         await ready.Task;
         await connection.PingAsync(); // the subscription is registered with the server
         return backend;
@@ -132,18 +163,84 @@ public sealed class JetStreamBackend : IBackend
         var source = expires is null
             ? c.FetchNoWaitAsync<byte[]>(opts)
             : c.FetchAsync<byte[]>(opts);
-        await foreach (var m in source)
+        if (_engine is null)
         {
-            list.Add(new Msg(m));
+            await foreach (var m in source)
+            {
+                list.Add(new Msg(m));
+            }
+
+            return list;
         }
 
+        // On the engine the request's expiry is virtual: once the request waits on the consumer, let it pass.
+        var fetch = Task.Run(async () =>
+        {
+            await foreach (var m in source)
+            {
+                list.Add(new Msg(m));
+            }
+        });
+        if (expires is { } e)
+        {
+            using var guard = new CancellationTokenSource(HangGuard);
+            var opened = _engine.WaitForPullRequestAsync(stream, consumer, guard.Token);
+            if (await Task.WhenAny(fetch, opened) == opened && (await _engine.GetConsumerInfoAsync(stream, consumer)).NumWaiting > 0)
+            {
+                await _engine.AdvanceAsync(e, guard.Token);
+            }
+        }
+
+        await fetch;
+
+        // The scenario holds these now: the engine does not wait for their acks before moving time.
+        _engine.LeaveUnsettled(stream, consumer);
         return list;
     }
 
-    public Task LetTimePassAsync(TimeSpan duration) => Task.Delay(duration);
+    public async Task LetTimePassAsync(TimeSpan duration)
+    {
+        if (_engine is null)
+        {
+            await Task.Delay(duration);
+            return;
+        }
+
+        using var guard = new CancellationTokenSource(HangGuard);
+        await ListeningAsync(guard.Token);
+        await _engine.AdvanceAsync(duration, guard.Token);
+        await _connection.PingAsync(guard.Token);
+    }
+
+    /// <summary>
+    /// On the engine: waits until every subscription started through this backend has its first pull request open (or has
+    /// ended). The goflux in-memory subscriber has pulled when SubscribeAsync returns; NATS.Net sends its first pull a
+    /// moment later, and the engine cannot be idle for a loop that has not asked yet.
+    /// </summary>
+    private async Task ListeningAsync(CancellationToken cancellationToken)
+    {
+        List<(string Stream, string Consumer, Task Run)> starting;
+        lock (_starting)
+        {
+            starting = [.. _starting];
+            _starting.Clear();
+        }
+
+        foreach (var (stream, consumer, run) in starting)
+        {
+            await Task.WhenAny(run, _engine!.WaitForPullRequestAsync(stream, consumer, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
 
     public async Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0)
     {
+        if (_advisorySub is not null)
+        {
+            await DrainAdvisoriesAsync();
+            return [.. _advisories.Where(a => a.Stream == stream && a.Type != JetStreamAdvisory.ConsumerActionType)];
+        }
+
         return await EventuallyAsync(
             () => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. _advisories.Where(a => a.Stream == stream && a.Type != JetStreamAdvisory.ConsumerActionType)]),
             list => list.Count >= atLeast,
@@ -152,6 +249,12 @@ public sealed class JetStreamBackend : IBackend
 
     public async Task<IReadOnlyList<JetStreamAdvisory>> ConsumerActionAdvisoriesAsync(string stream, int atLeast = 0)
     {
+        if (_advisorySub is not null)
+        {
+            await DrainAdvisoriesAsync();
+            return [.. _advisories.Where(a => a.Stream == stream && a.Type == JetStreamAdvisory.ConsumerActionType)];
+        }
+
         return await EventuallyAsync(
             () => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. _advisories.Where(a => a.Stream == stream && a.Type == JetStreamAdvisory.ConsumerActionType)]),
             list => list.Count >= atLeast,
@@ -161,11 +264,40 @@ public sealed class JetStreamBackend : IBackend
     public IPublisher<T> CreatePublisher<T>(IMessageEncoder<T> encoder, PublisherOptions? options = null)
         => new JetStreamPublisher<T>(Js, encoder, options);
 
+    /// <summary>On the engine: a PING round trip (everything sent before it, acks included, was applied and what the engine
+    /// wrote back was read), then the advisories in the subscription's channel. No wait for idle: a handler may ask.</summary>
+    private async Task DrainAdvisoriesAsync()
+    {
+        using var guard = new CancellationTokenSource(HangGuard);
+        await _connection.PingAsync(guard.Token);
+        while (_advisorySub!.Msgs.TryRead(out var msg))
+        {
+            if (Parse(msg.Subject, msg.Data) is { } a)
+            {
+                _advisories.Enqueue(a);
+            }
+        }
+    }
+
     public async Task<ISubscriber<T>> CreateSubscriberAsync<T>(string stream, string consumer, IMessageDecoder<T> decoder, SubscriberOptions? options = null)
-        => new JetStreamSubscriber<T>(await Js.GetConsumerAsync(stream, consumer), decoder, options);
+    {
+        var subscriber = new JetStreamSubscriber<T>(await Js.GetConsumerAsync(stream, consumer), decoder, options);
+        return _engine is null ? subscriber : new Started<T>(this, subscriber, stream, consumer);
+    }
 
     public async Task<TResult> EventuallyAsync<TResult>(Func<Task<TResult>> probe, Func<TResult, bool> done, TimeSpan? timeout = null)
     {
+        if (_engine is not null)
+        {
+            // As in memory: once the engine is idle and the client has read what it was sent, the condition holds.
+            using var guard = new CancellationTokenSource(HangGuard);
+            await ListeningAsync(guard.Token);
+            await _engine.WaitForIdleAsync(guard.Token);
+            await _connection.PingAsync(guard.Token);
+            await _engine.WaitForIdleAsync(guard.Token);
+            return await probe();
+        }
+
         var deadline = DateTimeOffset.UtcNow + (timeout ?? DefaultPatience);
         while (true)
         {
@@ -199,7 +331,20 @@ public sealed class JetStreamBackend : IBackend
         }
 
         await _stop.CancelAsync();
-        await _kit.DisposeAsync();
+        if (_advisorySub is not null)
+        {
+            await _advisorySub.DisposeAsync();
+        }
+
+        if (_kit is not null)
+        {
+            await _kit.DisposeAsync();
+        }
+        else
+        {
+            await _connection.DisposeAsync();
+            await _engine!.DisposeAsync();
+        }
         try
         {
             await _advisoryLoop;
@@ -291,6 +436,25 @@ public sealed class JetStreamBackend : IBackend
             Num("consumer_seq"),
             Num("deliveries") ?? 0,
             Str("reason"));
+    }
+
+    /// <summary>A subscriber on the engine whose starts the backend waits for (see <see cref="ListeningAsync"/>).</summary>
+    private sealed class Started<T>(JetStreamBackend backend, JetStreamSubscriber<T> inner, string stream, string consumer) : ISubscriber<T>
+    {
+        public SubscriptionStatus Status => inner.Status;
+
+        public Task SubscribeAsync(string subject, MessageHandler<T> handler, CancellationToken cancellationToken = default)
+        {
+            var run = inner.SubscribeAsync(subject, handler, cancellationToken);
+            lock (backend._starting)
+            {
+                backend._starting.Add((stream, consumer, run));
+            }
+
+            return run;
+        }
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     private sealed class Msg : BackendMessage
