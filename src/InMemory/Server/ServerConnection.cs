@@ -9,8 +9,9 @@ namespace Goflux.InMemory.Server;
 /// server's parser does: <c>CONNECT</c>, <c>PING</c>, <c>PONG</c>, <c>PUB</c>, <c>HPUB</c>, <c>SUB</c>, <c>UNSUB</c>)
 /// and writes <c>INFO</c>, <c>MSG</c>, <c>HMSG</c>, <c>PONG</c>, <c>+OK</c> and <c>-ERR</c> into its <see cref="Outbox"/>.
 /// </summary>
-/// <remarks>Protocol errors get the server's <c>-ERR</c> text; the ones the server closes the connection for (unknown
-/// operation, maximum payload, maximum control line) close it here too.</remarks>
+/// <remarks>Protocol errors get what nats-server 2.10.27 answers (measured on a raw connection): <c>-ERR</c> with its
+/// text, and a closed connection where the server closes it (unknown operation, maximum payload, maximum control line,
+/// arguments it cannot use, silently).</remarks>
 internal sealed class ServerConnection
 {
     /// <summary>The server's default <c>max_control_line</c>.</summary>
@@ -157,7 +158,7 @@ internal sealed class ServerConnection
             {
                 if (rest.Length > MaxControlLine)
                 {
-                    SendError("Maximum Control Line Exceeded", close: true);
+                    SendError("maximum control line exceeded", close: true);
                 }
 
                 return pos;
@@ -172,7 +173,7 @@ internal sealed class ServerConnection
             var op = Op(line, out var args);
             if (args.Length > MaxControlLine && op != "CONNECT")
             {
-                SendError("Maximum Control Line Exceeded", close: true);
+                SendError("maximum control line exceeded", close: true);
                 return pos;
             }
 
@@ -327,13 +328,13 @@ internal sealed class ServerConnection
                 total = Size(a[^1]);
                 break;
             default:
-                SendError("Unknown Protocol Operation", close: true);
+                BadArguments(args);
                 return 0;
         }
 
         if (hdr < 0 || total < 0 || hdr > total)
         {
-            SendError("Unknown Protocol Operation", close: true);
+            BadArguments(args);
             return 0;
         }
 
@@ -369,7 +370,7 @@ internal sealed class ServerConnection
         var a = Split(args);
         if (a.Count is not (2 or 3))
         {
-            SendError("Unknown Protocol Operation", close: true);
+            BadArguments(args);
             return;
         }
 
@@ -399,7 +400,7 @@ internal sealed class ServerConnection
         var a = Split(args);
         if (a.Count is not (1 or 2))
         {
-            SendError("Unknown Protocol Operation", close: true);
+            BadArguments(args);
             return;
         }
 
@@ -421,6 +422,23 @@ internal sealed class ServerConnection
         }
 
         RemoveSub(sub.Sid);
+    }
+
+    /// <summary>
+    /// An operation with arguments the server cannot use. As nats-server 2.10.27 does (measured): an operation with no
+    /// arguments at all is a parser error ("Unknown Protocol Operation"); wrong arguments close the connection without a
+    /// word.
+    /// </summary>
+    private void BadArguments(ReadOnlySpan<byte> args)
+    {
+        if (args.Trim((byte)' ').IsEmpty)
+        {
+            SendError("Unknown Protocol Operation", close: true);
+        }
+        else
+        {
+            Close();
+        }
     }
 
     private void RemoveSub(string sid)
@@ -450,7 +468,7 @@ internal sealed class ServerConnection
         }
         catch (JsonException)
         {
-            SendError("Unknown Protocol Operation", close: true);
+            BadArguments(args);
         }
 
         static bool Flag(JsonElement r, string name, bool otherwise)
