@@ -30,8 +30,9 @@ public sealed partial class InMemoryJetStream
     /// </summary>
     /// <param name="options">Options to start from, or <see langword="null"/> for <see cref="NatsOpts.Default"/>.</param>
     /// <returns>A copy with <see cref="NatsOpts.SocketConnectionFactory"/> set to the engine, <see cref="NatsOpts.Url"/> set
-    /// to a name for it, and, when left at NATS.Net's default, <see cref="NatsOpts.MaxReconnectRetry"/> set to 0 (a
-    /// disposed engine does not come back, so the connection closes instead of retrying forever).</returns>
+    /// to a name for it, and, when left at NATS.Net's default (retry forever), <see cref="NatsOpts.MaxReconnectRetry"/>
+    /// set to 1: a disposed engine does not come back, so NATS.Net gives up after one retry (a couple of seconds) and
+    /// its connection fails instead of reconnecting forever.</returns>
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     public NatsOpts CreateNatsOpts(NatsOpts? options = null)
     {
@@ -41,7 +42,7 @@ public sealed partial class InMemoryJetStream
         {
             Url = NatsServer.Url,
             SocketConnectionFactory = server.SocketFactory,
-            MaxReconnectRetry = o.MaxReconnectRetry == NatsOpts.Default.MaxReconnectRetry ? 0 : o.MaxReconnectRetry,
+            MaxReconnectRetry = o.MaxReconnectRetry == NatsOpts.Default.MaxReconnectRetry ? 1 : o.MaxReconnectRetry,
         };
     }
 
