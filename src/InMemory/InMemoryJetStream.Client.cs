@@ -69,13 +69,13 @@ public sealed partial class InMemoryJetStream
 
     /// <summary>
     /// Completes when a NATS.Net client of this engine has a pull request open on the consumer (its <c>ConsumeAsync</c>,
-    /// <c>FetchAsync</c> or <c>NextAsync</c> is waiting for messages), at once if one is open now.
+    /// <c>FetchAsync</c> or <c>NextAsync</c> is waiting for messages), at once if one is open now. The stream and the
+    /// consumer need not exist yet: a hosted worker that creates them on start is waited for.
     /// </summary>
     /// <param name="stream">The stream name.</param>
     /// <param name="consumer">The consumer name.</param>
     /// <param name="cancellationToken">A token to stop waiting.</param>
     /// <returns>A task that completes when the consumer has a pull request.</returns>
-    /// <exception cref="GofluxException">The stream (10059) or the consumer (10014) does not exist.</exception>
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     /// <remarks>A consume loop started in the background (a hosted service) sends its first pull request a moment after
     /// it starts; a test that publishes and then waits for the engine to go idle waits for this first, so the messages
@@ -88,10 +88,17 @@ public sealed partial class InMemoryJetStream
         var signal = server.WaitForPull(stream, consumer);
         try
         {
-            var info = await GetConsumerInfoAsync(stream, consumer, cancellationToken).ConfigureAwait(false);
-            if (info.NumWaiting > 0)
+            try
             {
-                return;
+                var info = await GetConsumerInfoAsync(stream, consumer, cancellationToken).ConfigureAwait(false);
+                if (info.NumWaiting > 0)
+                {
+                    return;
+                }
+            }
+            catch (GofluxException)
+            {
+                // not created yet: its first pull request will tell
             }
 
             await signal.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

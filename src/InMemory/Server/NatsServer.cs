@@ -159,6 +159,7 @@ internal sealed class NatsServer : IDisposable
         var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_pullWaiters)
         {
+            ObjectDisposedException.ThrowIf(IsDisposed, Engine);
             _pullWaiters.Add((stream, consumer, signal));
         }
 
@@ -206,6 +207,18 @@ internal sealed class NatsServer : IDisposable
 
         _ticker.Dispose();
         Advisories.Dispose();
+        List<TaskCompletionSource> waiters;
+        lock (_pullWaiters)
+        {
+            waiters = [.. _pullWaiters.Select(w => w.Signal)];
+            _pullWaiters.Clear();
+        }
+
+        foreach (var w in waiters)
+        {
+            w.TrySetException(new ObjectDisposedException(nameof(InMemoryJetStream), "The engine was disposed while waiting for a pull request."));
+        }
+
         List<ServerConnection> all;
         lock (_gate)
         {
