@@ -52,10 +52,15 @@ nats-up:
 nats-down:
 	bash scripts/nats-local.sh down
 
-## pack: build every src package with README, symbols (.snupkg) and SourceLink into artifacts/packages, and list them
+## pack: build every src package with README and symbols (.snupkg) into artifacts/packages, and list each with its version and dependencies
 .PHONY: pack
 pack:
 	bash scripts/pack.sh
+
+## check-publish: publish the Shipping worker (samples/Worker) and check it carries no engine and no testing package
+.PHONY: check-publish
+check-publish:
+	bash scripts/check-publish.sh
 
 ## format: apply the code style
 format:

@@ -46,8 +46,9 @@ internal static class RatioRunner
         var pubSubject = $"bench.{id}.pub";
         var subSubject = $"bench.{id}.sub";
         var subStream = "BENCHSUB" + id;
-        await JetStreamSetup.EnsureStreamAsync(js, new StreamConfig("BENCHPUB" + id, [pubSubject]) { Storage = StreamConfigStorage.Memory, MaxMsgs = 100_000 });
-        await JetStreamSetup.EnsureStreamAsync(js, new StreamConfig(subStream, [subSubject]) { Storage = StreamConfigStorage.Memory });
+        var backend = new JetStreamBackend(js);
+        await backend.CreateOrUpdateStreamAsync(new StreamConfig("BENCHPUB" + id, [pubSubject]) { Storage = StreamConfigStorage.Memory, MaxMsgs = 100_000 });
+        await backend.CreateOrUpdateStreamAsync(new StreamConfig(subStream, [subSubject]) { Storage = StreamConfigStorage.Memory });
 
         var serializer = new NatsJsonContextSerializer<Event>(BenchJsonContext.Default);
         var sample = Event.Sample;

@@ -158,10 +158,11 @@ internal static class QuickRunner
         var id = Guid.NewGuid().ToString("N")[..8];
         var stream = "BENCHE2E" + id;
         var subject = $"bench.{id}.events";
-        await JetStreamSetup.EnsureStreamAsync(js, new StreamConfig(stream, [subject]) { Storage = StreamConfigStorage.Memory, MaxMsgs = 100_000 });
-        var consumer = await JetStreamSetup.CreateOrUpdateConsumerAsync(js, stream, new ConsumerConfig("bench") { AckPolicy = ConsumerConfigAckPolicy.Explicit });
-        await using var publisher = new JetStreamPublisher<Event>(js, BenchJsonContext.Codec);
-        await using var subscriber = new JetStreamSubscriber<Event>(consumer, BenchJsonContext.Codec);
+        var backend = new JetStreamBackend(js);
+        await backend.CreateOrUpdateStreamAsync(new StreamConfig(stream, [subject]) { Storage = StreamConfigStorage.Memory, MaxMsgs = 100_000 });
+        await backend.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig("bench") { AckPolicy = ConsumerConfigAckPolicy.Explicit });
+        await using var publisher = backend.CreatePublisher(BenchJsonContext.Codec);
+        await using var subscriber = await backend.CreateSubscriberAsync(stream, "bench", BenchJsonContext.Codec);
         var sample = Event.Sample;
         try
         {

@@ -9,7 +9,7 @@ using NATS.Client.JetStream.Models;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var wall = Stopwatch.StartNew();
 var url = Environment.GetEnvironmentVariable("NATS_URL");
-await using IDemoBackend backend = string.IsNullOrEmpty(url) ? new InMemoryBackend() : await JetStreamBackend.ConnectAsync(url);
+await using var backend = string.IsNullOrEmpty(url) ? DemoBackend.InMemory() : await DemoBackend.ConnectAsync(url);
 var guard = TimeSpan.FromSeconds(30); // a hang guard on the wall clock, never a timing assumption
 
 Console.WriteLine($"backend: {backend.Description}");

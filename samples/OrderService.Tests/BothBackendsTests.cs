@@ -30,8 +30,8 @@ public sealed class BothBackendsTests
         history.Should().HaveBeenRedelivered(1);
         history[1].Elapsed.Should().BeGreaterThanOrEqualTo(30.Seconds());
         (await backend.GetCountersAsync(billing, c => c.AckPending == 0, ct)).Should().Be(new ConsumerCounters(Delivered: 2, AckFloor: 2, AckPending: 0, Pending: 0, Redelivered: 0));
-        backend.Telemetry.AckOutcomes("nak_delay").Should().Be(1);
-        backend.Telemetry.AckOutcomes("ack").Should().Be(1);
+        backend.Telemetry.AckOutcomes(AckOutcome.NakedWithDelay).Should().Be(1);
+        backend.Telemetry.AckOutcomes(AckOutcome.Acked).Should().Be(1);
         var producer = backend.Telemetry.ProducerSpans("o-1").Should().ContainSingle().Subject;
         backend.Telemetry.ConsumerSpans("o-1").Should().HaveCount(2).And.AllSatisfy(span => span.Should().BeLinkedTo(producer).And.BeRoot());
         TestContext.Current.TestOutputHelper?.WriteLine(history.ToString());

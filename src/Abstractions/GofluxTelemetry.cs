@@ -22,6 +22,14 @@ public static class GofluxTelemetry
     /// <summary>The value of <c>messaging.system</c> on every transport, as goflux reports it.</summary>
     public const string MessagingSystem = "nats-jetstream";
 
+    /// <summary>
+    /// The value of <see cref="Attributes.AckAction"/> recorded for <paramref name="outcome"/>: <c>ack</c>, <c>nak</c>,
+    /// <c>nak_delay</c> or <c>term</c> (<c>none</c> for <see cref="AckOutcome.None"/>).
+    /// </summary>
+    /// <param name="outcome">The outcome.</param>
+    /// <returns>The attribute value.</returns>
+    public static string AckActionOf(AckOutcome outcome) => Internal.Telemetry.ActionName(outcome);
+
     /// <summary>Attribute names (OpenTelemetry messaging semantic conventions plus goflux's own).</summary>
     public static class Attributes
     {

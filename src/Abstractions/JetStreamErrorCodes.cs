@@ -11,6 +11,10 @@ namespace Goflux;
 /// </remarks>
 public static class JetStreamErrorCodes
 {
+    /// <summary>10003: "bad request" — for example a purge with both a sequence and keep, or a message get that names
+    /// neither a sequence nor a subject (S-14).</summary>
+    public const int BadRequest = 10003;
+
     /// <summary>10012: a consumer could not be created or updated; the description says why, for example
     /// "ack policy can not be updated" (S-51).</summary>
     public const int ConsumerCreate = 10012;
@@ -62,6 +66,9 @@ public static class JetStreamErrorCodes
     /// <summary>10074: "replicas &gt; 1 not supported in non-clustered mode".</summary>
     public const int ReplicasNotSupported = 10074;
 
+    /// <summary>10110: "stream purge not permitted" — the stream denies purge (S-12, S-14).</summary>
+    public const int StreamPurgeNotPermitted = 10110;
+
     /// <summary>10077: the stream refused to store the message under discard "new": "maximum messages exceeded",
     /// "maximum bytes exceeded" or "maximum messages per subject exceeded" (S-37).</summary>
     public const int StreamStoreFailed = 10077;
@@ -109,10 +116,6 @@ public static class JetStreamErrorCodes
     /// <summary>10109: "invalid operation on sealed stream" — a publish or purge on a sealed stream (S-12).</summary>
     public const int StreamSealed = 10109;
 
-    /// <summary>10110 (JSStreamPurgeFailedF, code 500): "stream purge not permitted" — the stream denies purge (measured on
-    /// nats-server 2.10.27).</summary>
-    public const int StreamPurgeNotPermitted = 10110;
-
     /// <summary>10111: "rollup not permitted" — a <c>Nats-Rollup</c> header on a stream without allow_rollup_hdrs (S-32).</summary>
     public const int RollupNotPermitted = 10111;
 
@@ -140,4 +143,10 @@ public static class JetStreamErrorCodes
 
     /// <summary>10149: "consumer does not exist" — an update (not create-or-update) of a missing consumer (S-50).</summary>
     public const int ConsumerDoesNotExist = 10149;
+
+    /// <summary>10043: "sequence {seq} not found" — a message delete names a sequence the stream does not hold.</summary>
+    public const int SequenceNotFound = 10043;
+
+    /// <summary>10057: a message delete failed; "message delete not permitted" when the stream denies delete.</summary>
+    public const int MessageDeleteFailed = 10057;
 }

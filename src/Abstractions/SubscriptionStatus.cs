@@ -1,3 +1,7 @@
+using Goflux.Internal;
+using Goflux.Transport;
+using Microsoft.Extensions.Logging;
+
 namespace Goflux;
 
 /// <summary>
@@ -5,24 +9,26 @@ namespace Goflux;
 /// check reads it; a host waits on <see cref="WaitForListeningAsync"/> before it reports itself started.
 /// </summary>
 /// <remarks>
-/// Transports report into it; it is thread-safe. <see cref="StateChanged"/> handlers run synchronously on the thread that
-/// reported the change, outside any transport lock; an exception thrown by a handler is swallowed so it cannot break the
-/// subscription.
+/// It is read-only to whoever holds it: only the transport that created it, through its
+/// <see cref="SubscriptionStatusSource"/>, reports changes (as only a <see cref="TaskCompletionSource"/> completes its
+/// task). It is thread-safe. <see cref="StateChanged"/> handlers run synchronously on the thread that reported the change,
+/// outside any transport lock; an exception thrown by a handler cannot break the subscription: it is logged (at Warning,
+/// on the subscriber's logger) and the other handlers still run.
 /// </remarks>
 public sealed class SubscriptionStatus
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
     private TaskCompletionSource _listening = NewSignal();
     private SubscriptionState _state;
     private Exception? _error;
     private DateTimeOffset _since;
 
-    /// <summary>Initializes a new instance of the <see cref="SubscriptionStatus"/> class.</summary>
-    /// <param name="timeProvider">The clock that stamps changes, or <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
-    public SubscriptionStatus(TimeProvider? timeProvider = null)
+    internal SubscriptionStatus(TimeProvider timeProvider, ILogger logger)
     {
-        _timeProvider = timeProvider ?? TimeProvider.System;
+        _timeProvider = timeProvider;
+        _logger = logger;
         _since = _timeProvider.GetUtcNow();
     }
 
@@ -84,12 +90,8 @@ public sealed class SubscriptionStatus
         return signal.WaitAsync(cancellationToken);
     }
 
-    /// <summary>
-    /// Records a change of state. Called by transports.
-    /// </summary>
-    /// <param name="state">The new state.</param>
-    /// <param name="error">The error, for <see cref="SubscriptionState.Faulted"/> or <see cref="SubscriptionState.Interrupted"/>.</param>
-    public void Report(SubscriptionState state, Exception? error = null)
+    /// <summary>Records a change of state; see <see cref="SubscriptionStatusSource.Report"/>.</summary>
+    internal void Report(SubscriptionState state, Exception? error)
     {
         TaskCompletionSource? complete = null;
         lock (_gate)
@@ -146,14 +148,23 @@ public sealed class SubscriptionStatus
             }
         }
 
-        try
+        if (StateChanged is not { } listeners)
         {
-            StateChanged?.Invoke(this, state);
+            return;
         }
-#pragma warning disable CA1031 // A listener must never break the subscription that reports to it.
-        catch (Exception)
-#pragma warning restore CA1031
+
+        foreach (var listener in listeners.GetInvocationList().Cast<EventHandler<SubscriptionState>>())
         {
+            try
+            {
+                listener(this, state);
+            }
+#pragma warning disable CA1031 // A listener must never break the subscription that reports to it: logged, not thrown.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.StatusListenerFailed(_logger, state, ex);
+            }
         }
     }
 

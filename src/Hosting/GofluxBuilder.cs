@@ -1,17 +1,19 @@
 using Goflux.Hosting.Internal;
-using Goflux.InMemory;
+using Goflux.JetStream;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NATS.Client.Core;
+using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using NATS.Extensions.Microsoft.DependencyInjection;
 
 namespace Goflux.Hosting;
 
 /// <summary>
-/// Declares what goflux does in a host: the backend (<see cref="UseJetStream()"/> or <see cref="UseInMemory()"/>, the
-/// only line that differs between production and tests), the streams and consumers created at start, the publishers
-/// and the hosted consumers. Obtained from <see cref="GofluxServiceCollectionExtensions.AddGoflux"/>.
+/// Declares what goflux does in a host: the backend (<see cref="UseJetStream()"/>, or <see cref="UseBackend"/>), the streams
+/// and consumers created at start, the publishers and the hosted consumers. Obtained from
+/// <see cref="GofluxServiceCollectionExtensions.AddGoflux"/>. A test lays the test kit's backend over this registration
+/// (<c>services.AddGofluxTestHarness(backend)</c> in <c>Goflux.Testing</c>) without the application changing a line.
 /// </summary>
 public sealed class GofluxBuilder
 {
@@ -28,7 +30,8 @@ public sealed class GofluxBuilder
 
     /// <summary>
     /// Gets or sets the configuration section the options are bound from: <see cref="GofluxOptions"/> from the section
-    /// itself, each hosted consumer's <see cref="GofluxHandlerOptions"/> from <c>{section}:Consumers:{consumer}</c>.
+    /// itself, each hosted consumer's <see cref="GofluxHandlerOptions"/> from
+    /// <c>{section}:Consumers:{stream}:{consumer}</c>.
     /// </summary>
     /// <value>The default value is <c>Goflux</c>.</value>
     /// <exception cref="ArgumentException">The value is empty.</exception>
@@ -43,34 +46,19 @@ public sealed class GofluxBuilder
     }
 
     /// <summary>
-    /// Runs on the in-memory JetStream engine: one <see cref="InMemoryJetStream"/> singleton on the
-    /// <see cref="TimeProvider"/> registered in the container (a <c>FakeTimeProvider</c> in tests), else the system clock.
-    /// The engine is registered too, so a test can resolve it to inspect or advance it.
+    /// Runs on the backend <paramref name="factory"/> builds from the container, for example the in-memory engine's
+    /// (<c>UseBackend(_ =&gt; new InMemoryBackend(engine))</c>, from the <c>Goflux.InMemory</c> package). A backend registered
+    /// as <see cref="IGofluxBackend"/> before this call (by a test harness) is kept.
     /// </summary>
+    /// <param name="factory">Builds the backend; called once, when the container first needs it.</param>
     /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="factory"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidOperationException">A backend was already chosen.</exception>
-    public GofluxBuilder UseInMemory()
+    public GofluxBuilder UseBackend(Func<IServiceProvider, IGofluxBackend> factory)
     {
-        SetBackend(GofluxBackendKind.InMemory);
-        Services.TryAddSingleton(sp => new InMemoryJetStream(sp.GetService<TimeProvider>() ?? TimeProvider.System));
-        Services.TryAddSingleton<IGofluxBackend, InMemoryBackend>();
-        return this;
-    }
-
-    /// <summary>
-    /// Runs on the given in-memory engine (not owned: the host never disposes it), for example to keep its messages and
-    /// consumers from one host to the next in a test.
-    /// </summary>
-    /// <param name="engine">The engine.</param>
-    /// <returns>This builder.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="engine"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">A backend was already chosen.</exception>
-    public GofluxBuilder UseInMemory(InMemoryJetStream engine)
-    {
-        ArgumentNullException.ThrowIfNull(engine);
-        SetBackend(GofluxBackendKind.InMemory);
-        Services.TryAddSingleton(engine);
-        Services.TryAddSingleton<IGofluxBackend, InMemoryBackend>();
+        ArgumentNullException.ThrowIfNull(factory);
+        SetBackend(nameof(UseBackend));
+        Services.TryAddSingleton(factory);
         return this;
     }
 
@@ -82,13 +70,13 @@ public sealed class GofluxBuilder
     /// <exception cref="InvalidOperationException">A backend was already chosen.</exception>
     public GofluxBuilder UseJetStream()
     {
-        SetBackend(GofluxBackendKind.JetStream);
+        SetBackend(nameof(UseJetStream));
         if (!Services.Any(d => d.ServiceType == typeof(INatsConnection) && !d.IsKeyedService))
         {
             Services.AddNatsClient();
         }
 
-        Services.TryAddSingleton<IGofluxBackend, JetStreamBackend>();
+        AddJetStreamBackend();
         return this;
     }
 
@@ -123,9 +111,9 @@ public sealed class GofluxBuilder
             throw new InvalidOperationException("A NATS connection is already registered: configure it where it is registered and call UseJetStream() without arguments to reuse it.");
         }
 
-        SetBackend(GofluxBackendKind.JetStream);
+        SetBackend(nameof(UseJetStream));
         Services.AddNatsClient(configure);
-        Services.TryAddSingleton<IGofluxBackend, JetStreamBackend>();
+        AddJetStreamBackend();
         return this;
     }
 
@@ -199,13 +187,13 @@ public sealed class GofluxBuilder
     /// <summary>
     /// Registers a <see cref="BoundPublisher{T}"/> for <paramref name="subject"/>, as a keyed singleton whose key is the
     /// subject (inject it with <c>[FromKeyedServices("orders.created")] BoundPublisher&lt;Order&gt;</c>), and the
-    /// <see cref="IPublisher{T}"/> behind it.
+    /// <see cref="IPublisher{T}"/> behind it (see <see cref="AddPublisher{T}()"/>).
     /// </summary>
     /// <typeparam name="T">The payload type.</typeparam>
     /// <param name="subject">The literal subject.</param>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentException"><paramref name="subject"/> is not a valid publish subject.</exception>
-    public GofluxBuilder AddTopic<T>(string subject)
+    public GofluxBuilder AddPublisher<T>(string subject)
     {
         Subjects.ValidatePublishSubject(subject);
         AddPublisher<T>();
@@ -250,9 +238,9 @@ public sealed class GofluxBuilder
 
     internal void Complete()
     {
-        if (_registry.Backend == GofluxBackendKind.None)
+        if (_registry.Backend is null)
         {
-            throw new InvalidOperationException("AddGoflux needs a backend: call UseJetStream(…) in production or UseInMemory() in tests.");
+            throw new InvalidOperationException("AddGoflux needs a backend: call UseJetStream(…), or UseBackend(…) (for example with the in-memory engine's InMemoryBackend).");
         }
     }
 
@@ -260,9 +248,9 @@ public sealed class GofluxBuilder
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(stream);
         ArgumentException.ThrowIfNullOrWhiteSpace(consumer);
-        if (_registry.Handlers.Any(h => h.Consumer == consumer))
+        if (_registry.Handlers.Any(h => h.Stream == stream && h.Consumer == consumer))
         {
-            throw new ArgumentException($"Consumer '{consumer}' already has a hosted handler; raise its MaxConcurrency instead of adding another.", nameof(consumer));
+            throw new ArgumentException($"Consumer '{consumer}' on stream '{stream}' already has a hosted handler; raise its MaxConcurrency instead of adding another.", nameof(consumer));
         }
 
         var builder = new GofluxHandlerBuilder<T>();
@@ -270,17 +258,20 @@ public sealed class GofluxBuilder
         var registration = new HandlerRegistration<T>(stream, consumer, handlerType, invoke, builder.Build());
         _registry.Handlers.Add(registration);
         _registry.CodecChecks.Add(sp => GofluxCodecs.Decoder<T>(sp));
-        GofluxServiceCollectionExtensions.AddHandlerOptions(Services, _registry, consumer, builder.ApplyTo);
+        GofluxServiceCollectionExtensions.AddHandlerOptions(Services, _registry, stream, consumer, builder.ApplyTo);
         return this;
     }
 
-    private void SetBackend(GofluxBackendKind kind)
+    private void SetBackend(string choice)
     {
-        if (_registry.Backend != GofluxBackendKind.None)
+        if (_registry.Backend is { } chosen)
         {
-            throw new InvalidOperationException($"A backend was already chosen ({_registry.Backend}); call exactly one of UseJetStream(…) or UseInMemory().");
+            throw new InvalidOperationException($"A backend was already chosen ({chosen}); call exactly one of UseJetStream(…) or UseBackend(…).");
         }
 
-        _registry.Backend = kind;
+        _registry.Backend = choice;
     }
+
+    private void AddJetStreamBackend()
+        => Services.TryAddSingleton<IGofluxBackend>(sp => new JetStreamBackend(new NatsJSContext(sp.GetRequiredService<INatsConnection>())));
 }

@@ -4,7 +4,7 @@ namespace Goflux.Hosting;
 
 /// <summary>
 /// Configures one hosted consumer: its middleware, how its messages are settled, its concurrency and pull window.
-/// Values set here are defaults that the configuration section <c>Goflux:Consumers:{consumer}</c> overrides.
+/// Values set here are defaults that the configuration section <c>Goflux:Consumers:{stream}:{consumer}</c> overrides.
 /// </summary>
 /// <typeparam name="T">The payload type.</typeparam>
 /// <remarks>

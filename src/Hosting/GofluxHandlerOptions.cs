@@ -1,8 +1,9 @@
 namespace Goflux.Hosting;
 
 /// <summary>
-/// Options of one hosted consumer, named after its consumer and bound from the configuration section
-/// <c>Goflux:Consumers:{consumer}</c>; configuration overrides what the code set. Validated when the host starts.
+/// Options of one hosted consumer, named <c>{stream}/{consumer}</c> (<see cref="NameOf"/>) and bound from the configuration
+/// section <c>Goflux:Consumers:{stream}:{consumer}</c>; configuration overrides what the code set. Validated when the host
+/// starts.
 /// </summary>
 public sealed class GofluxHandlerOptions
 {
@@ -31,4 +32,19 @@ public sealed class GofluxHandlerOptions
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? Subject { get; set; }
+
+    /// <summary>
+    /// The name of a hosted consumer's options (for <c>IOptionsMonitor&lt;GofluxHandlerOptions&gt;.Get(name)</c>): consumer
+    /// names are unique within a stream only, so the name carries both.
+    /// </summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="consumer">The consumer.</param>
+    /// <returns><c>{stream}/{consumer}</c>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="stream"/> or <paramref name="consumer"/> is empty.</exception>
+    public static string NameOf(string stream, string consumer)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stream);
+        ArgumentException.ThrowIfNullOrWhiteSpace(consumer);
+        return $"{stream}/{consumer}";
+    }
 }

@@ -63,14 +63,15 @@ public static class GofluxServiceCollectionExtensions
         return services;
     }
 
-    internal static void AddHandlerOptions(IServiceCollection services, GofluxRegistry registry, string consumer, Action<GofluxHandlerOptions> fromCode)
+    internal static void AddHandlerOptions(IServiceCollection services, GofluxRegistry registry, string stream, string consumer, Action<GofluxHandlerOptions> fromCode)
     {
-        services.Configure(consumer, fromCode);
+        var name = GofluxHandlerOptions.NameOf(stream, consumer);
+        services.Configure(name, fromCode);
         services.AddSingleton<IConfigureOptions<GofluxHandlerOptions>>(sp => new ConfigureNamedOptions<GofluxHandlerOptions>(
-            consumer,
-            o => Bind(sp, GofluxHandlerOptionsValidator.SectionOf(registry.Section, consumer), o)));
+            name,
+            o => Bind(sp, GofluxHandlerOptionsValidator.SectionOf(registry.Section, stream, consumer), o)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GofluxHandlerOptions>, GofluxHandlerOptionsValidator>());
-        services.AddOptions<GofluxHandlerOptions>(consumer).ValidateOnStart();
+        services.AddOptions<GofluxHandlerOptions>(name).ValidateOnStart();
     }
 
     private static void Bind(IServiceProvider services, string section, object options)

@@ -201,21 +201,7 @@ public sealed partial class InMemoryJetStream
     {
         using var op = _ctx.Enter();
         var c = _ctx.GetConsumer(stream, consumer);
-        var keepOpen = c.KeepsNoWaitRequestOpen;
-        c.AddRequest(request);
-        if (request.Done)
-        {
-            return;
-        }
-
-        if (expires is { } e)
-        {
-            _ctx.Scheduler.Schedule(request, EngineContext.Add(_ctx.Now, e));
-        }
-        else if (request.NoWait && !keepOpen)
-        {
-            c.Withdraw(request);
-        }
+        c.AddRequest(request, expires is { } e ? EngineContext.Add(_ctx.Now, e) : null);
     }
 
     /// <summary>

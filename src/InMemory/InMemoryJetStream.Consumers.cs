@@ -101,7 +101,7 @@ public sealed partial class InMemoryJetStream
         }
         catch (GofluxException ex) when (ex.Stage != GofluxStage.Subscribe)
         {
-            // As the JetStream adapter's JetStreamSetup: a consumer that cannot be created fails at stage Subscribe.
+            // As on a server through the JetStream backend (BackendErrors): a consumer that cannot be created fails at stage Subscribe.
             throw new GofluxException(GofluxStage.Subscribe, ex.Message, ex.InnerException, ex.Subject, ex.ErrorCode);
         }
     }
@@ -134,16 +134,14 @@ public sealed partial class InMemoryJetStream
 
         if (s.Consumer(name) is { } existing)
         {
-            if (ConsumerRules.Same(existing.Config, n))
-            {
-                return new InMemoryConsumer(this, stream, name, existing.Info(_ctx.Now));
-            }
-
-            if (action == ConsumerAction.Create)
+            if (action == ConsumerAction.Create && !ConsumerRules.Same(existing.Config, n))
             {
                 throw Errors.Api(JetStreamErrorCodes.ConsumerAlreadyExists, "consumer already exists");
             }
 
+            // The server applies a create or update of an existing consumer as an update, even an identical one: it
+            // recounts what is pending and, on an interest stream, removes what nobody needs (S-50).
+            ConsumerRules.CheckWorkQueuePartition(s, n);
             ConsumerRules.CheckUpdate(existing.Config, n);
             existing.Reconfigure(n);
             return new InMemoryConsumer(this, stream, name, existing.Info(_ctx.Now));

@@ -59,39 +59,22 @@ public sealed partial class InMemoryJetStream
         return request.Got;
     }
 
-    /// <summary>Publishes bytes the caller hands over (not copied).</summary>
-    /// <summary>
-    /// Opens a pull request on a consumer: it takes what is deliverable now; an expiring request is scheduled to expire;
-    /// a no-wait request that got nothing is withdrawn at once unless the server would keep it open (S-70).
-    /// </summary>
+    /// <summary>Opens a pull request on a consumer (S-66 to S-76): it takes what is deliverable now, and expires after
+    /// <paramref name="expires"/> unless that is <see langword="null"/>.</summary>
     internal void Open(string stream, string consumer, PullRequest request, TimeSpan? expires)
     {
         using var op = _ctx.Enter();
         var c = _ctx.GetConsumer(stream, consumer);
-        var keepOpen = c.KeepsNoWaitRequestOpen;
-        c.AddRequest(request);
-        if (request.Done)
+        c.AddRequest(request, expires is { } e ? EngineContext.Add(_ctx.Now, e) : null);
+        if (request.NoWait && !request.Done && expires is null)
         {
-            return;
-        }
-
-        if (expires is { } e)
-        {
-            _ctx.Scheduler.Schedule(request, EngineContext.Add(_ctx.Now, e));
-        }
-        else if (keepOpen)
-        {
-            // S-70: nothing deliverable, yet messages were pending or redeliveries queued when the request arrived (an
-            // exhausted message still queued, new ones held back by max_ack_pending): the server keeps the request
-            // open, without expiry, until something is delivered. NATS.Net gives up on it.
+            // S-70: a no-wait request the server keeps open waits without expiry for something deliverable; NATS.Net
+            // gives up on it after its client timeout, and so does FetchAsync.
             _ctx.Scheduler.Schedule(request, EngineContext.Add(_ctx.Now, NoWaitClientTimeout));
-        }
-        else
-        {
-            c.Withdraw(request);
         }
     }
 
+    /// <summary>Publishes bytes the caller hands over (not copied).</summary>
     internal PublishResult Publish(string subject, byte[] data, MessageHeaders? headers)
     {
         PublishResult result;
@@ -146,7 +129,7 @@ public sealed partial class InMemoryJetStream
     internal void Pull(string stream, string consumer, PullRequest request)
     {
         using var op = _ctx.Enter();
-        _ctx.GetConsumer(stream, consumer).AddRequest(request);
+        _ctx.GetConsumer(stream, consumer).AddRequest(request, null);
     }
 
     /// <summary>Withdraws an open pull request (the client stopped); it ends normally.</summary>

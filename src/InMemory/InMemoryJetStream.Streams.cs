@@ -1,3 +1,4 @@
+using System.Globalization;
 using Goflux.InMemory.Internal;
 using NATS.Client.JetStream.Models;
 
@@ -63,10 +64,30 @@ public sealed partial class InMemoryJetStream
     /// <param name="stream">The stream name.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The number of messages removed.</returns>
-    /// <exception cref="GofluxException">The stream does not exist (10059) or denies purge.</exception>
+    /// <exception cref="GofluxException">The stream does not exist (10059), is sealed (10109) or denies purge (10110).</exception>
     public ValueTask<long> PurgeStreamAsync(string stream, CancellationToken cancellationToken = default)
+        => PurgeStreamAsync(stream, new StreamPurgeRequest(), cancellationToken);
+
+    /// <summary>
+    /// Purges a stream as nats-server does (S-14): every message, only those on <see cref="StreamPurgeRequest.Filter"/>
+    /// (wildcards allowed), all but the newest <see cref="StreamPurgeRequest.Keep"/> (of the filter), or those below
+    /// <see cref="StreamPurgeRequest.Seq"/>. Consumers whose filter lies within the purge move past what was removed.
+    /// </summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="request">NATS.Net's purge request.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The number of messages removed.</returns>
+    /// <exception cref="GofluxException">The request sets both a sequence and keep (10003), the stream does not exist
+    /// (10059), is sealed (10109) or denies purge (10110).</exception>
+    public ValueTask<long> PurgeStreamAsync(string stream, StreamPurgeRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Seq > 0 && request.Keep > 0)
+        {
+            throw Errors.Api(JetStreamErrorCodes.BadRequest, "bad request");
+        }
+
         using var op = _ctx.Enter();
         var s = _ctx.GetStream(stream);
         if (s.Config.Sealed)
@@ -79,32 +100,94 @@ public sealed partial class InMemoryJetStream
             throw Errors.Api(JetStreamErrorCodes.StreamPurgeNotPermitted, "stream purge not permitted");
         }
 
-        return new(s.Purge());
+        return new((long)s.Purge(request.Filter, request.Seq, request.Keep));
+    }
+
+    /// <summary>Deletes one message (S-14); consumers that had it pending settle it (S-99).</summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="request">NATS.Net's delete request: the sequence, and whether to skip erasing (the engine keeps no
+    /// bytes to erase, so both ways are the same).</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A completed task.</returns>
+    /// <exception cref="GofluxException">The stream does not exist (10059), is sealed (10109), denies delete (10057), or
+    /// holds no message under the sequence (10043).</exception>
+    public ValueTask DeleteMessageAsync(string stream, StreamMsgDeleteRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(request);
+        using var op = _ctx.Enter();
+        var s = _ctx.GetStream(stream);
+        if (s.Config.Sealed)
+        {
+            throw Errors.Api(JetStreamErrorCodes.StreamSealed, "invalid operation on sealed stream");
+        }
+
+        if (s.Config.DenyDelete)
+        {
+            throw Errors.Api(JetStreamErrorCodes.MessageDeleteFailed, "message delete not permitted");
+        }
+
+        if (!s.DeleteMessage(request.Seq))
+        {
+            throw Errors.Api(JetStreamErrorCodes.SequenceNotFound, string.Create(CultureInfo.InvariantCulture, $"sequence {request.Seq} not found"));
+        }
+
+        return default;
     }
 
     /// <summary>Gets a stored message by stream sequence.</summary>
     /// <param name="stream">The stream name.</param>
     /// <param name="sequence">The stream sequence.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
-    /// <returns>The subject, payload, headers and store time.</returns>
+    /// <returns>The message.</returns>
     /// <exception cref="GofluxException">The stream does not exist (10059) or holds no such message (10037).</exception>
-    public ValueTask<(string Subject, ReadOnlyMemory<byte> Data, MessageHeaders? Headers, DateTimeOffset Time)> GetMessageAsync(string stream, ulong sequence, CancellationToken cancellationToken = default)
+    public ValueTask<InMemoryStoredMessage> GetMessageAsync(string stream, ulong sequence, CancellationToken cancellationToken = default)
+        => GetMessageAsync(stream, new StreamMsgGetRequest { Seq = sequence }, cancellationToken);
+
+    /// <summary>
+    /// Gets a stored message as nats-server's message get does: by sequence, the last message of a subject
+    /// (<see cref="StreamMsgGetRequest.LastBySubj"/>, wildcards allowed), or the first message of a subject at or after
+    /// a sequence (<see cref="StreamMsgGetRequest.NextBySubj"/>).
+    /// </summary>
+    /// <param name="stream">The stream name.</param>
+    /// <param name="request">NATS.Net's get request.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="GofluxException">The request sets both a sequence and a last subject, both last and next
+    /// subjects, or neither a sequence nor a subject (10003); the stream does not exist (10059); no message matches
+    /// (10037).</exception>
+    public ValueTask<InMemoryStoredMessage> GetMessageAsync(string stream, StreamMsgGetRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(request);
+        var last = request.LastBySubj;
+        var next = request.NextBySubj;
+        if ((request.Seq > 0 && !string.IsNullOrEmpty(last))
+            || (request.Seq == 0 && string.IsNullOrEmpty(last) && string.IsNullOrEmpty(next))
+            || (!string.IsNullOrEmpty(last) && !string.IsNullOrEmpty(next)))
+        {
+            throw Errors.Api(JetStreamErrorCodes.BadRequest, "bad request");
+        }
+
         using var op = _ctx.Enter();
-        var m = _ctx.GetStream(stream).Get(sequence) ?? throw Errors.Api(JetStreamErrorCodes.NoMessageFound, "no message found");
-        return new((m.Subject, m.Data, m.Headers, m.Time));
+        var store = _ctx.GetStream(stream).Store;
+        var m = !string.IsNullOrEmpty(next) ? store.LoadNext(next, request.Seq).Message
+            : !string.IsNullOrEmpty(last) ? store.LoadLast(last)
+            : store.Get(request.Seq);
+        return m is null
+            ? throw Errors.Api(JetStreamErrorCodes.NoMessageFound, "no message found")
+            : new(new InMemoryStoredMessage(m.Sequence, m.Subject, m.Data, m.Headers, m.Time));
     }
 
     /// <summary>Gets the messages currently stored in a stream, in sequence order.</summary>
     /// <param name="stream">The stream name.</param>
-    /// <returns>Sequence, subject, payload and headers of each message.</returns>
+    /// <returns>The messages.</returns>
     /// <exception cref="GofluxException">The stream does not exist (10059).</exception>
-    public IReadOnlyList<(ulong Sequence, string Subject, ReadOnlyMemory<byte> Data, MessageHeaders? Headers)> GetStoredMessages(string stream)
+    public IReadOnlyList<InMemoryStoredMessage> GetStoredMessages(string stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var op = _ctx.Enter();
-        return [.. _ctx.GetStream(stream).All().Select(m => (m.Sequence, m.Subject, (ReadOnlyMemory<byte>)m.Data, m.Headers))];
+        return [.. _ctx.GetStream(stream).All().Select(m => new InMemoryStoredMessage(m.Sequence, m.Subject, m.Data, m.Headers, m.Time))];
     }
 
     private StreamInfo UpsertStream(StreamConfig config, bool create, bool update)

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-
 namespace Goflux.InMemory;
 
 public sealed partial class InMemoryJetStream
@@ -17,46 +15,48 @@ public sealed partial class InMemoryJetStream
     public Task WaitForIdleAsync(CancellationToken cancellationToken = default) => _ctx.Idle.WaitAsync(cancellationToken);
 
     /// <summary>
-    /// Advances the engine's <see cref="FakeTimeProvider"/> by <paramref name="by"/>, stopping at every deadline on the way
+    /// Advances the engine's virtual clock (a <c>FakeTimeProvider</c>, or any <see cref="System.TimeProvider"/> with a
+    /// public <c>Advance(TimeSpan)</c> method) by <paramref name="by"/>, stopping at every deadline on the way
     /// (ack waits, nak delays, max age, fetch expiry, and timers of <see cref="TimeProvider"/> that handlers wait on) and
     /// letting every resulting delivery settle before going on.
     /// </summary>
     /// <param name="by">How far to advance.</param>
     /// <param name="cancellationToken">A token to stop waiting.</param>
     /// <returns>A task that completes when virtual time has reached the target and the engine is idle.</returns>
-    /// <exception cref="InvalidOperationException">The engine does not run on a <see cref="FakeTimeProvider"/>.</exception>
+    /// <exception cref="InvalidOperationException">The engine does not run on a virtual clock.</exception>
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     public async Task AdvanceAsync(TimeSpan by, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
-        if (Options.TimeProvider is not FakeTimeProvider fake)
+        if (Internal.VirtualClock.FindAdvance(Options.TimeProvider) is not { } advance)
         {
-            throw new InvalidOperationException("AdvanceAsync needs an engine built on a FakeTimeProvider; with a real clock, time passes by itself.");
+            throw new InvalidOperationException("AdvanceAsync needs an engine built on a FakeTimeProvider (or another TimeProvider with a public Advance(TimeSpan) method); with a real clock, time passes by itself.");
         }
 
-        var target = Internal.EngineContext.Add(fake.GetUtcNow(), by);
+        var clock = Options.TimeProvider;
+        var target = Internal.EngineContext.Add(clock.GetUtcNow(), by);
         await WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
         while (true)
         {
-            var now = fake.GetUtcNow();
+            var now = clock.GetUtcNow();
             var next = NextDeadline();
             if (next is not { } due || due > target)
             {
                 if (target > now)
                 {
-                    fake.Advance(target - now);
+                    advance(target - now);
                 }
 
                 await WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            fake.Advance(due > now ? due - now : TimeSpan.Zero);
+            advance(due > now ? due - now : TimeSpan.Zero);
             await WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
-            if (fake.GetUtcNow() == now && NextDeadline() == next)
+            if (clock.GetUtcNow() == now && NextDeadline() == next)
             {
                 // The deadline did not move on (a timer that fired without effect): step past it.
-                fake.Advance(TimeSpan.FromTicks(1));
+                advance(TimeSpan.FromTicks(1));
             }
         }
     }

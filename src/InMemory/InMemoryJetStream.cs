@@ -1,7 +1,6 @@
 using Goflux.InMemory.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Goflux.InMemory;
 
@@ -13,7 +12,7 @@ namespace Goflux.InMemory;
 /// <para>Configure it with NATS.Net's own <c>StreamConfig</c> and <c>ConsumerConfig</c>, so one configuration serves
 /// this engine and a real server. Errors carry the server's JetStream error codes in
 /// <see cref="GofluxException.ErrorCode"/>.</para>
-/// <para>With a <see cref="FakeTimeProvider"/>, time moves only when a test says so: <see cref="AdvanceAsync"/>
+/// <para>With a <c>FakeTimeProvider</c>, time moves only when a test says so: <see cref="AdvanceAsync"/>
 /// advances it deadline by deadline and lets every resulting delivery settle, so a 30-second redelivery runs in
 /// microseconds.</para>
 /// <para>The engine is thread-safe: one lock guards its state, and nothing runs under it but state changes. Deliveries
@@ -22,6 +21,12 @@ namespace Goflux.InMemory;
 /// </remarks>
 public sealed partial class InMemoryJetStream : IAsyncDisposable
 {
+    /// <summary>
+    /// The version of nats-server whose behaviour the engine reproduces: the server the contract suite checks it against.
+    /// It is not a setting; the engine follows this one version.
+    /// </summary>
+    public const string ServerVersion = "2.10.27";
+
     private readonly EngineContext _ctx;
     private readonly ILogger _logger;
 
@@ -29,7 +34,7 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
     /// Initializes a new instance of the <see cref="InMemoryJetStream"/> class.
     /// </summary>
     /// <param name="timeProvider">The clock, or <see langword="null"/> for <see cref="TimeProvider.System"/>.
-    /// Tests pass a <see cref="FakeTimeProvider"/>.</param>
+    /// Tests pass a <c>FakeTimeProvider</c>.</param>
     public InMemoryJetStream(TimeProvider? timeProvider = null)
         : this(new InMemoryJetStreamOptions { TimeProvider = timeProvider ?? TimeProvider.System })
     {
@@ -58,9 +63,6 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
 
     /// <summary>Gets the options.</summary>
     public InMemoryJetStreamOptions Options { get; }
-
-    /// <summary>Gets the server version whose behaviour the engine follows.</summary>
-    public string ServerVersion => Options.ServerVersion;
 
     /// <summary>Gets the shared engine state (for the engine's own tests).</summary>
     internal EngineContext Context => _ctx;

@@ -26,10 +26,6 @@ public sealed record InMemoryJetStreamOptions
     /// <value>The default value is <see langword="null"/> (nothing is logged).</value>
     public ILogger? Logger { get; init; }
 
-    /// <summary>Gets the server version the engine reports and whose behaviour it follows.</summary>
-    /// <value>The default value is "2.10.27".</value>
-    public string ServerVersion { get; init; } = "2.10.27";
-
     /// <summary>
     /// Gets how long a NATS.Net client (<see cref="InMemoryJetStream.CreateClient"/>) may stay silent, on the wall clock,
     /// about a message it has read before <see cref="InMemoryJetStream.WaitForIdleAsync"/> stops waiting for it to be

@@ -35,6 +35,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
     private readonly IMessageDecoder<T> _decoder;
     private readonly SubscriberOptions _options;
     private readonly CancellationTokenSource _disposed = new();
+    private readonly SubscriptionStatusSource _status;
 
     /// <summary>Initializes a new instance of the <see cref="InMemorySubscriber{T}"/> class.</summary>
     /// <param name="consumer">The consumer to pull from; not owned.</param>
@@ -49,10 +50,11 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         _decoder = decoder;
         _options = options ?? SubscriberOptions.Default;
         _options.Validate();
+        _status = new SubscriptionStatusSource(_options.TimeProvider, _options.Logger);
     }
 
     /// <inheritdoc />
-    public SubscriptionStatus Status { get; } = new();
+    public SubscriptionStatus Status => _status.Status;
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="subject"/> or <paramref name="handler"/> is <see langword="null"/>.</exception>
@@ -69,11 +71,11 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         var pipeline = new DeliveryPipeline<T>(_decoder, _options, subject, _consumer.Name);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
         var loop = new Loop(_consumer, _options.MaxMessages);
-        Status.Report(SubscriptionState.Starting);
+        _status.Report(SubscriptionState.Starting);
         Exception? ended = null;
         try
         {
-            await loop.RunAsync(pipeline, handler, Status, run.Token).ConfigureAwait(false);
+            await loop.RunAsync(pipeline, handler, _status, run.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
         {
@@ -101,7 +103,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         finally
         {
             loop.Stop();
-            Status.Report(ended is null ? SubscriptionState.Stopped : SubscriptionState.Faulted, ended);
+            _status.Report(ended is null ? SubscriptionState.Stopped : SubscriptionState.Faulted, ended);
         }
     }
 
@@ -174,7 +176,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         private int _pending;
         private bool _stopped;
 
-        public async Task RunAsync(DeliveryPipeline<T> pipeline, MessageHandler<T> handler, SubscriptionStatus status, CancellationToken token)
+        public async Task RunAsync(DeliveryPipeline<T> pipeline, MessageHandler<T> handler, SubscriptionStatusSource status, CancellationToken token)
         {
             token.ThrowIfCancellationRequested();
 

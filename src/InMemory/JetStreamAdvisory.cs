@@ -1,16 +1,20 @@
 namespace Goflux.InMemory;
 
 /// <summary>
-/// A consumer advisory as the server publishes it on <c>$JS.EVENT.ADVISORY.CONSUMER.…</c> (S-106 to S-109).
+/// A consumer advisory as the server publishes it on <c>$JS.EVENT.ADVISORY.CONSUMER.…</c> (S-106 to S-109). A field the
+/// server's JSON does not carry for that type of advisory is <see langword="null"/>.
 /// </summary>
 /// <param name="Type">The advisory type, e.g. <c>io.nats.jetstream.advisory.v1.max_deliver</c>.</param>
 /// <param name="Subject">The subject the server would publish it on.</param>
 /// <param name="Timestamp">When it was raised.</param>
 /// <param name="Stream">The stream.</param>
 /// <param name="Consumer">The consumer.</param>
-/// <param name="StreamSequence">The message's stream sequence.</param>
-/// <param name="ConsumerSequence">The delivery's consumer sequence; <see langword="null"/> for max-deliveries advisories, which have none.</param>
-/// <param name="Deliveries">The delivery count (for max-deliveries: MaxDeliver).</param>
+/// <param name="StreamSequence">The message's stream sequence; <see langword="null"/> for consumer-action advisories, which
+/// are about no message.</param>
+/// <param name="ConsumerSequence">The delivery's consumer sequence; <see langword="null"/> for max-deliveries and
+/// consumer-action advisories, which have none.</param>
+/// <param name="Deliveries">The delivery count (for max-deliveries: MaxDeliver); <see langword="null"/> for consumer-action
+/// advisories.</param>
 /// <param name="Reason">The terminate reason, when one was given.</param>
 public sealed record JetStreamAdvisory(
     string Type,
@@ -18,9 +22,9 @@ public sealed record JetStreamAdvisory(
     DateTimeOffset Timestamp,
     string Stream,
     string Consumer,
-    ulong StreamSequence,
+    ulong? StreamSequence,
     ulong? ConsumerSequence,
-    ulong Deliveries,
+    ulong? Deliveries,
     string? Reason)
 {
     /// <summary>The type of a MAX_DELIVERIES advisory.</summary>

@@ -48,6 +48,7 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
     private readonly SubscriberOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _disposed = new();
+    private readonly SubscriptionStatusSource _status;
     private readonly string _stream;
     private readonly string _name;
     private ServerCapabilities? _capabilities;
@@ -69,6 +70,7 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
         _consumer = consumer;
         _decoder = decoder;
         _logger = _options.Logger ?? NullLogger.Instance;
+        _status = new SubscriptionStatusSource(_options.TimeProvider, _logger);
         _stream = consumer.Info.StreamName;
         _name = consumer.Info.Name;
     }
@@ -77,7 +79,7 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
     public SubscriberOptions Options => _options;
 
     /// <inheritdoc />
-    public SubscriptionStatus Status { get; } = new();
+    public SubscriptionStatus Status => _status.Status;
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="subject"/> or <paramref name="handler"/> is <see langword="null"/>.</exception>
@@ -100,20 +102,20 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
 
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
-        Status.Report(SubscriptionState.Starting);
+        _status.Report(SubscriptionState.Starting);
         try
         {
             await RunAsync(subject, handler, run, cancellationToken).ConfigureAwait(false);
-            Status.Report(SubscriptionState.Stopped);
+            _status.Report(SubscriptionState.Stopped);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Status.Report(SubscriptionState.Faulted, ex);
+            _status.Report(SubscriptionState.Faulted, ex);
             throw;
         }
         catch
         {
-            Status.Report(SubscriptionState.Stopped);
+            _status.Report(SubscriptionState.Stopped);
             throw;
         }
     }
@@ -138,7 +140,7 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
         }
 
         var pipeline = new DeliveryPipeline<T>(_decoder, _options, subject, _consumer.Info.Name);
-        using var resume = new ResumeWatch(_consumer, Status, _logger, _options.TimeProvider, subject, _options.IdleHeartbeat, token);
+        using var resume = new ResumeWatch(_consumer, _status, _logger, _options.TimeProvider, subject, _options.IdleHeartbeat, token);
         var watch = new ConsumerWatch(_consumer, run, _logger, subject, resume);
         var opts = new NatsJSConsumeOpts
         {
@@ -149,7 +151,7 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
         };
 
         Log.SubscriptionStarted(_logger, subject, name, stream);
-        Status.Report(SubscriptionState.Listening);
+        _status.Report(SubscriptionState.Listening);
         Exception? failure = null;
         try
         {

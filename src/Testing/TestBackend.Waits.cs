@@ -19,37 +19,28 @@ public sealed partial class TestBackend
     public async Task<OutcomeLedger> WaitForAsync(Func<OutcomeLedger, bool> condition, string? because = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(condition);
-        var wall = Stopwatch.StartNew();
-        var moved = TimeSpan.Zero;
-        while (true)
-        {
-            await _driver.SettleAsync(cancellationToken).ConfigureAwait(false);
-            await _owned.ThrowIfSubscriptionFailedAsync().ConfigureAwait(false);
-            if (condition(Ledger))
-            {
-                return Ledger;
-            }
+        await WaitUntilAsync(() => condition(Ledger), because ?? "the condition", cancellationToken).ConfigureAwait(false);
+        return Ledger;
+    }
 
-            if (IsVirtualTime)
-            {
-                if (moved >= _options.VirtualPatience)
-                {
-                    throw new TimeoutException($"Waited {_options.VirtualPatience} of virtual time for {because ?? "the condition"}; it never held.{Environment.NewLine}{Ledger}");
-                }
-
-                await _driver.LetTimePassAsync(_options.VirtualStep, cancellationToken).ConfigureAwait(false);
-                moved += _options.VirtualStep;
-            }
-            else
-            {
-                if (wall.Elapsed >= _options.Patience)
-                {
-                    throw new TimeoutException($"Waited {_options.Patience.TotalSeconds:0.#} s for {because ?? "the condition"}; it never held.{Environment.NewLine}{Ledger}");
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken).ConfigureAwait(false);
-            }
-        }
+    /// <summary>
+    /// Waits until at least <paramref name="count"/> messages of type <typeparamref name="T"/> that match
+    /// <paramref name="predicate"/> were published through this backend (see <see cref="Published{T}"/>), and returns them,
+    /// moving virtual time on the engine and polling on a server as <see cref="WaitForAsync"/> does.
+    /// </summary>
+    /// <typeparam name="T">The payload type.</typeparam>
+    /// <param name="predicate">Which messages count, or <see langword="null"/> for all.</param>
+    /// <param name="count">How many.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The matching messages.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is less than 1.</exception>
+    /// <exception cref="TimeoutException">They were not published in time; the message lists what was published and the ledger.</exception>
+    public async Task<IReadOnlyList<PublishedMessage<T>>> WaitForPublishedAsync<T>(Func<PublishedMessage<T>, bool>? predicate = null, int count = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        IReadOnlyList<PublishedMessage<T>> Matching() => [.. Published<T>().Where(p => predicate is null || predicate(p))];
+        await WaitUntilAsync(() => Matching().Count >= count, $"{count} published {typeof(T).Name} message(s)", cancellationToken).ConfigureAwait(false);
+        return Matching();
     }
 
     /// <summary>Waits until a delivery of message <paramref name="messageId"/> is settled as <paramref name="outcome"/>, and returns the message's history.</summary>
@@ -85,5 +76,40 @@ public sealed partial class TestBackend
         IReadOnlyList<JetStreamAdvisory> Matching() => [.. Advisories.Where(a => type is null || a.Type == type)];
         await WaitForAsync(_ => Matching().Count >= count, $"{count} advisories of type {type ?? "any"} (seen: {Advisories.Count})", cancellationToken).ConfigureAwait(false);
         return Matching();
+    }
+
+    private async Task WaitUntilAsync(Func<bool> condition, string because, CancellationToken cancellationToken)
+    {
+        var wall = Stopwatch.StartNew();
+        var moved = TimeSpan.Zero;
+        while (true)
+        {
+            await Driver.SettleAsync(cancellationToken).ConfigureAwait(false);
+            await Owned.ThrowIfSubscriptionFailedAsync().ConfigureAwait(false);
+            if (condition())
+            {
+                return;
+            }
+
+            if (IsVirtualTime)
+            {
+                if (moved >= _options.VirtualPatience)
+                {
+                    throw new TimeoutException($"Waited {_options.VirtualPatience} of virtual time for {because}; it never held.{Environment.NewLine}{Ledger}{Environment.NewLine}{PublishLog}");
+                }
+
+                await Driver.LetTimePassAsync(_options.VirtualStep, cancellationToken).ConfigureAwait(false);
+                moved += _options.VirtualStep;
+            }
+            else
+            {
+                if (wall.Elapsed >= _options.Patience)
+                {
+                    throw new TimeoutException($"Waited {_options.Patience.TotalSeconds:0.#} s for {because}; it never held.{Environment.NewLine}{Ledger}{Environment.NewLine}{PublishLog}");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 }

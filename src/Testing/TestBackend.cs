@@ -11,13 +11,17 @@ namespace Goflux.Testing;
 /// One test's backend: the in-memory engine on a fake clock, or a real nats-server with JetStream. The same test body
 /// runs on either: streams and consumers from NATS.Net's configs (names made unique for the test and deleted
 /// afterwards), publishers and subscribers, letting time pass, consumer and stream info, advisories, an
-/// <see cref="OutcomeLedger"/> of every delivery with waits on it, and the test's own telemetry.
+/// <see cref="OutcomeLedger"/> of every delivery with waits on it, what was published (<see cref="Published{T}"/>), and the
+/// test's own telemetry. Laid under an application's own registration with
+/// <see cref="GofluxTestHarnessExtensions.AddGofluxTestHarness"/>, it records the application's hosted consumers and
+/// publishers the same way.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Names: every stream gets a suffix and every subject a prefix unique to this backend (<see cref="Subject"/>), on both
-/// backends alike, so tests can share a server and run in parallel. Publish to <c>backend.Subject("orders.placed")</c>; the
-/// configs you pass keep their plain names and are not changed.
+/// backends alike, so tests can share a server and run in parallel. Its publishers put the prefix in front of the subject
+/// they are given (<c>"orders.placed"</c> is published as <c>backend.Subject("orders.placed")</c>), and the configs you
+/// pass keep their plain names and are not changed; messages arrive with the prefixed subject.
 /// </para>
 /// <para>
 /// Time: on the engine, <see cref="LetTimePassAsync"/> and the waits move virtual time (a 30-second nak delay takes no wall
@@ -27,20 +31,20 @@ namespace Goflux.Testing;
 /// </remarks>
 public sealed partial class TestBackend : IAsyncDisposable
 {
-    private readonly BackendDriver _driver;
     private readonly TestBackendOptions _options;
-    private readonly OwnedResources _owned = new();
     private int _disposed;
 
     private TestBackend(TestBackendKind kind, string id, BackendDriver driver, TestBackendOptions options)
     {
         Kind = kind;
         Id = id;
-        _driver = driver;
+        Driver = driver;
         _options = options;
         SubjectPrefix = "t" + id;
         StartedAt = driver.Clock.GetUtcNow();
         Telemetry = new TestTelemetry(SubjectPrefix, driver.Clock);
+        Backend = new TestBackendView(this, forHost: false);
+        HostBackend = new TestBackendView(this, forHost: true);
     }
 
     /// <summary>Gets which backend this is.</summary>
@@ -56,7 +60,7 @@ public sealed partial class TestBackend : IAsyncDisposable
     public bool IsVirtualTime => Kind == TestBackendKind.InMemory;
 
     /// <summary>Gets the clock: the engine's fake clock, or the system clock on a server.</summary>
-    public TimeProvider Clock => _driver.Clock;
+    public TimeProvider Clock => Driver.Clock;
 
     /// <summary>Gets when the backend started, on <see cref="Clock"/>.</summary>
     public DateTimeOffset StartedAt { get; }
@@ -65,19 +69,40 @@ public sealed partial class TestBackend : IAsyncDisposable
     public TimeSpan Elapsed => Clock.GetUtcNow() - StartedAt;
 
     /// <summary>Gets the in-memory engine, or <see langword="null"/> on a server.</summary>
-    public InMemoryJetStream? Engine => (_driver as EngineDriver)?.Engine;
+    public InMemoryJetStream? Engine => (Driver as EngineDriver)?.Engine;
 
     /// <summary>Gets the JetStream context, or <see langword="null"/> on the engine.</summary>
-    public INatsJSContext? JetStream => (_driver as JetStreamDriver)?.Js;
+    public INatsJSContext? JetStream => (Driver as JetStreamDriver)?.Js;
 
-    /// <summary>Gets every delivery to the handlers subscribed through <see cref="SubscribeAsync{T}"/>.</summary>
+    /// <summary>
+    /// Gets this backend as an <see cref="IGofluxBackend"/>, for code under test that takes one: names are made unique as
+    /// everywhere on this backend (stream <c>ORDERS</c> is <see cref="StreamName"/>("ORDERS"), its subjects get
+    /// <see cref="SubjectPrefix"/>), the streams it creates are deleted with it, and what its publishers store is in
+    /// <see cref="Published{T}"/>.
+    /// </summary>
+    public IGofluxBackend Backend { get; }
+
+    /// <summary>Gets every delivery to the handlers subscribed through <see cref="SubscribeAsync{T}"/>, and to the hosted
+    /// consumers of a host this backend lies under (<see cref="GofluxTestHarnessExtensions.AddGofluxTestHarness"/>).</summary>
     public OutcomeLedger Ledger { get; } = new();
 
     /// <summary>Gets this backend's spans, metrics and logs.</summary>
     public TestTelemetry Telemetry { get; }
 
     /// <summary>Gets the consumer advisories seen so far on this backend's streams (on a server: from <c>$JS.EVENT.ADVISORY.&gt;</c>).</summary>
-    public IReadOnlyList<JetStreamAdvisory> Advisories => _driver.Advisories;
+    public IReadOnlyList<JetStreamAdvisory> Advisories => Driver.Advisories;
+
+    /// <summary>Gets the backend this test backend runs on, with names as given (not made unique).</summary>
+    internal BackendDriver Driver { get; }
+
+    /// <summary>Gets the view of this backend a host's registration runs on (see <see cref="GofluxTestHarnessExtensions"/>).</summary>
+    internal IGofluxBackend HostBackend { get; }
+
+    /// <summary>Gets what this backend created and must release.</summary>
+    internal OwnedResources Owned { get; } = new();
+
+    /// <summary>Gets what this backend's publishers stored.</summary>
+    internal PublishLog PublishLog { get; } = new();
 
     /// <summary>Starts a backend for one test.</summary>
     /// <param name="kind">The engine or a server.</param>
@@ -123,12 +148,13 @@ public sealed partial class TestBackend : IAsyncDisposable
     public string StreamName(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return name + "_" + Id;
+        return name.EndsWith("_" + Id, StringComparison.Ordinal) ? name : name + "_" + Id;
     }
 
     /// <summary>
-    /// Creates a stream from <paramref name="config"/> with its name made unique (<see cref="StreamName"/>) and its subjects
-    /// under <see cref="SubjectPrefix"/>; the config object itself is not changed. Deleted when the backend is disposed.
+    /// Creates a stream from <paramref name="config"/> (or updates it, the one rule of <see cref="IGofluxBackend"/>) with its
+    /// name made unique (<see cref="StreamName"/>) and its subjects under <see cref="SubjectPrefix"/>; the config object itself
+    /// is not changed. Deleted when the backend is disposed.
     /// </summary>
     /// <param name="config">NATS.Net's stream config, as you would give a server.</param>
     /// <param name="cancellationToken">A token to cancel.</param>
@@ -138,17 +164,9 @@ public sealed partial class TestBackend : IAsyncDisposable
     public async Task<TestStream> CreateStreamAsync(StreamConfig config, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentException.ThrowIfNullOrWhiteSpace(config.Name, "config.Name");
-        var name = StreamName(config.Name);
-        var unique = config with
-        {
-            Name = name,
-            Subjects = config.Subjects is { Count: > 0 } subjects ? [.. subjects.Select(Subject)] : [Subject(config.Name)],
-        };
-        var info = await _driver.CreateStreamAsync(unique, cancellationToken).ConfigureAwait(false);
-        _owned.AddStream(name);
-
-        return new TestStream(name, info);
+        ThrowIfDisposed();
+        var info = await Backend.CreateOrUpdateStreamAsync(config, cancellationToken).ConfigureAwait(false);
+        return new TestStream(info.Config.Name!, info);
     }
 
     /// <summary>
@@ -165,12 +183,8 @@ public sealed partial class TestBackend : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(config);
-        var unique = config with
-        {
-            FilterSubject = config.FilterSubject is { Length: > 0 } filter ? Subject(filter) : config.FilterSubject,
-            FilterSubjects = config.FilterSubjects is { Count: > 0 } filters ? [.. filters.Select(Subject)] : config.FilterSubjects,
-        };
-        var info = await _driver.CreateOrUpdateConsumerAsync(stream.Name, unique, cancellationToken).ConfigureAwait(false);
+        ThrowIfDisposed();
+        var info = await Backend.CreateOrUpdateConsumerAsync(stream.Name, config, cancellationToken).ConfigureAwait(false);
         return new TestConsumer(stream, info.Name, info);
     }
 
@@ -181,7 +195,7 @@ public sealed partial class TestBackend : IAsyncDisposable
     public Task<StreamInfo> GetStreamInfoAsync(TestStream stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return _driver.GetStreamInfoAsync(stream.Name, cancellationToken);
+        return Backend.GetStreamInfoAsync(stream.Name, cancellationToken).AsTask();
     }
 
     /// <summary>Gets a consumer's current info.</summary>
@@ -191,7 +205,7 @@ public sealed partial class TestBackend : IAsyncDisposable
     public Task<ConsumerInfo> GetConsumerInfoAsync(TestConsumer consumer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(consumer);
-        return _driver.GetConsumerInfoAsync(consumer.Stream.Name, consumer.Name, cancellationToken);
+        return Backend.GetConsumerInfoAsync(consumer.Stream.Name, consumer.Name, cancellationToken).AsTask();
     }
 
     /// <summary>
@@ -205,7 +219,7 @@ public sealed partial class TestBackend : IAsyncDisposable
     public async Task<ConsumerCounters> GetCountersAsync(TestConsumer consumer, Func<ConsumerCounters, bool>? until = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(consumer);
-        await _driver.SettleAsync(cancellationToken).ConfigureAwait(false);
+        await Driver.SettleAsync(cancellationToken).ConfigureAwait(false);
         var deadline = Stopwatch.StartNew();
         while (true)
         {
@@ -219,7 +233,10 @@ public sealed partial class TestBackend : IAsyncDisposable
         }
     }
 
-    /// <summary>Creates a publisher whose telemetry goes to <see cref="Telemetry"/>.</summary>
+    /// <summary>
+    /// Creates a publisher whose telemetry goes to <see cref="Telemetry"/>, which publishes under <see cref="SubjectPrefix"/>
+    /// and records what the stream stored in <see cref="Published{T}"/>.
+    /// </summary>
     /// <typeparam name="T">The payload type.</typeparam>
     /// <param name="encoder">The encoder, or <see langword="null"/> for a System.Text.Json <see cref="JsonCodec{T}"/>.</param>
     /// <param name="options">The options; its meter factory, logger and time provider default to this backend's.</param>
@@ -227,15 +244,16 @@ public sealed partial class TestBackend : IAsyncDisposable
     public IPublisher<T> CreatePublisher<T>(IMessageEncoder<T>? encoder = null, PublisherOptions? options = null)
     {
         ThrowIfDisposed();
-        options ??= PublisherOptions.Default;
-        options = options with
-        {
-            MeterFactory = options.MeterFactory ?? Telemetry.MeterFactory,
-            Logger = options.Logger ?? Telemetry.Logger,
-            TimeProvider = ReferenceEquals(options.TimeProvider, TimeProvider.System) ? Clock : options.TimeProvider,
-        };
-        return _driver.CreatePublisher(encoder ?? new JsonCodec<T>(), options);
+        return Backend.CreatePublisher(encoder ?? new JsonCodec<T>(), options);
     }
+
+    /// <summary>
+    /// The messages of type <typeparamref name="T"/> stored so far through this backend's publishers: the test's own, and
+    /// those of a host this backend lies under (what the application published), in the order the stream acknowledged them.
+    /// </summary>
+    /// <typeparam name="T">The payload type, as the publisher was created for it.</typeparam>
+    /// <returns>The messages, with subject, message id, headers and the stream's acknowledgement.</returns>
+    public IReadOnlyList<PublishedMessage<T>> Published<T>() => PublishLog.Of<T>();
 
     /// <summary>
     /// Subscribes <paramref name="handler"/> to <paramref name="consumer"/> in the background until the backend is disposed,
@@ -261,20 +279,13 @@ public sealed partial class TestBackend : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(consumer);
         ArgumentNullException.ThrowIfNull(handler);
         ThrowIfDisposed();
-        options ??= SubscriberOptions.Default;
-        options = options with
-        {
-            MeterFactory = options.MeterFactory ?? Telemetry.MeterFactory,
-            Logger = options.Logger ?? Telemetry.Logger,
-            TimeProvider = ReferenceEquals(options.TimeProvider, TimeProvider.System) ? Clock : options.TimeProvider,
-        };
-        var subscriber = await _driver.CreateSubscriberAsync(consumer.Stream.Name, consumer.Name, decoder ?? new JsonCodec<T>(), options, cancellationToken).ConfigureAwait(false);
+        var subscriber = await Backend.CreateSubscriberAsync(consumer.Stream.Name, consumer.Name, decoder ?? new JsonCodec<T>(), options, cancellationToken).ConfigureAwait(false);
         var subject = consumer.Info.Config.FilterSubject is { Length: > 0 } filter ? filter : SubjectPrefix + ".>";
         var recorder = new LedgerRecorder<T>(Ledger, Clock, StartedAt);
         var stop = new CancellationTokenSource();
         var loop = subscriber.SubscribeAsync(subject, recorder.Wrap(handler, middleware), stop.Token);
         var subscription = new TestSubscription(consumer, subject, subscriber.Status, loop, stop, subscriber, _options.Patience);
-        _owned.AddSubscription(subscription);
+        Owned.AddSubscription(subscription);
 
         var listening = subscriber.Status.WaitForListeningAsync(cancellationToken);
         var first = await Task.WhenAny(listening, loop).ConfigureAwait(false);
@@ -295,7 +306,7 @@ public sealed partial class TestBackend : IAsyncDisposable
     public Task LetTimePassAsync(TimeSpan duration, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
-        return _driver.LetTimePassAsync(duration, cancellationToken);
+        return Driver.LetTimePassAsync(duration, cancellationToken);
     }
 
     /// <summary>Stops the subscriptions, deletes the streams this backend created, and releases the engine or the connection.</summary>
@@ -307,10 +318,10 @@ public sealed partial class TestBackend : IAsyncDisposable
             return;
         }
 
-        var errors = await _owned.ReleaseAsync(_driver, _options.Patience).ConfigureAwait(false);
+        var errors = await Owned.ReleaseAsync(Driver.Backend, _options.Patience).ConfigureAwait(false);
         try
         {
-            await _driver.DisposeAsync().ConfigureAwait(false);
+            await Driver.DisposeAsync().ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {

@@ -108,7 +108,7 @@ public sealed class TestTelemetry : IDisposable
 
     /// <summary>
     /// The sum of a goflux counter's measurements whose tags include every pair in <paramref name="tags"/> (e.g.
-    /// <c>("goflux.ack.action", "nak_delay")</c>).
+    /// <c>(GofluxTelemetry.Attributes.Stream, "ORDERS_…")</c>).
     /// </summary>
     /// <param name="instrument">The counter's name.</param>
     /// <param name="tags">Tag names and values every counted measurement must carry.</param>
@@ -121,10 +121,10 @@ public sealed class TestTelemetry : IDisposable
             .Sum(m => m.Value);
     }
 
-    /// <summary>The number of acknowledgements of <paramref name="action"/> (<c>ack</c>, <c>nak</c>, <c>nak_delay</c>, <c>term</c>).</summary>
-    /// <param name="action">The ack action, as in <see cref="GofluxTelemetry.Attributes.AckAction"/>.</param>
+    /// <summary>The number of messages settled as <paramref name="outcome"/>, from the ack-outcome metric.</summary>
+    /// <param name="outcome">The outcome, for example <see cref="AckOutcome.NakedWithDelay"/>.</param>
     /// <returns>The count.</returns>
-    public long AckOutcomes(string action) => Sum(GofluxTelemetry.Metrics.AckOutcome, (GofluxTelemetry.Attributes.AckAction, action));
+    public long AckOutcomes(AckOutcome outcome) => Sum(GofluxTelemetry.Metrics.AckOutcome, (GofluxTelemetry.Attributes.AckAction, GofluxTelemetry.AckActionOf(outcome)));
 
     /// <inheritdoc />
     public void Dispose()

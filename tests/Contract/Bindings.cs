@@ -24,5 +24,5 @@ public sealed class JetStreamContractTests(NatsServerFixture server) : ContractS
 /// </summary>
 public sealed class JetStreamOnEngineContractTests : ContractSuite
 {
-    protected override async Task<IBackend> CreateBackendAsync() => await JetStreamBackend.OnEngineAsync();
+    protected override async Task<IBackend> CreateBackendAsync() => await JetStreamOnEngineBackend.StartAsync();
 }

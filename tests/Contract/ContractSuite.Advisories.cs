@@ -24,9 +24,9 @@ public abstract partial class ContractSuite
         terms.Should().HaveCount(2);
         terms[0].Subject.Should().Be($"$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.{stream}.c");
         (terms[0].Stream, terms[0].Consumer, terms[0].StreamSequence, terms[0].ConsumerSequence, terms[0].Deliveries, terms[0].Reason)
-            .Should().Be((stream, "c", 2UL, (ulong?)3UL, 2UL, "poison"));
+            .Should().Be((stream, "c", (ulong?)2UL, (ulong?)3UL, (ulong?)2UL, "poison"));
         (terms[1].StreamSequence, terms[1].ConsumerSequence, terms[1].Deliveries, terms[1].Reason)
-            .Should().Be((1UL, (ulong?)1UL, 1UL, (string?)null));
+            .Should().Be(((ulong?)1UL, (ulong?)1UL, (ulong?)1UL, (string?)null));
     }
 
     [Fact]
@@ -44,6 +44,6 @@ public abstract partial class ContractSuite
         naks.Should().HaveCount(2).And.OnlyContain(a => a.Type == JetStreamAdvisory.NakType && a.Reason == null);
         naks.Select(a => a.Subject).Should().AllBe($"$JS.EVENT.ADVISORY.CONSUMER.MSG_NAKED.{stream}.c");
         naks.OrderBy(a => a.StreamSequence).Select(a => (a.StreamSequence, a.ConsumerSequence, a.Deliveries))
-            .Should().Equal((1UL, (ulong?)1UL, 1UL), (2UL, (ulong?)2UL, 1UL));
+            .Should().Equal(((ulong?)1UL, (ulong?)1UL, (ulong?)1UL), ((ulong?)2UL, (ulong?)2UL, (ulong?)1UL));
     }
 }

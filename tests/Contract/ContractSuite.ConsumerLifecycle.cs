@@ -83,6 +83,8 @@ public abstract partial class ContractSuite
             ($"$JS.EVENT.ADVISORY.CONSUMER.DELETED.{stream}.b", "b"),
         });
         actions.Should().OnlyContain(a => a.Type == JetStreamAdvisory.ConsumerActionType);
+        actions.Select(a => (a.StreamSequence, a.ConsumerSequence, a.Deliveries)).Should()
+            .AllBeEquivalentTo(((ulong?)null, (ulong?)null, (ulong?)null), "a consumer_action advisory is about no message: the server's JSON has none of these");
     }
 
     [Fact]

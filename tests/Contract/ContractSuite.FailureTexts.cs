@@ -141,7 +141,7 @@ public abstract partial class ContractSuite
                         _ => "non-retryable: ",
                     };
                     info.Delivered!.ConsumerSeq.Should().Be(n, "a terminated message is never redelivered");
-                    var reasons = advisories.Where(a => a.Type == JetStreamAdvisory.TerminatedType).ToDictionary(a => a.StreamSequence, a => a.Reason);
+                    var reasons = advisories.Where(a => a.Type == JetStreamAdvisory.TerminatedType).ToDictionary(a => a.StreamSequence!.Value, a => a.Reason);
                     reasons.Should().HaveCount(labels.Length);
                     for (var i = 0; i < labels.Length; i++)
                     {

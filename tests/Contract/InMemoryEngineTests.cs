@@ -55,7 +55,8 @@ public sealed class InMemoryEngineTests : IAsyncDisposable
             InMemoryEventKind.AckWaitExpired,
             InMemoryEventKind.Delivered,
             InMemoryEventKind.Acked);
-        _engine.Events[2].Time.Should().Be(new DateTimeOffset(2026, 1, 1, 0, 0, 30, TimeSpan.Zero));
+        // The server's pending check runs 1 ms after the ack wait (its ackWaitDelay, S-92).
+        _engine.Events[2].Time.Should().Be(new DateTimeOffset(2026, 1, 1, 0, 0, 30, 1, TimeSpan.Zero));
         await cts.CancelAsync();
         await run;
     }
@@ -136,7 +137,7 @@ public sealed class InMemoryEngineTests : IAsyncDisposable
         await first.AckAsync(Ct);
 
         (await consumer.GetInfoAsync(Ct)).NumAckPending.Should().Be(1, "the ack was lost on the way");
-        await _engine.AdvanceAsync(TimeSpan.FromSeconds(10), Ct);
+        await _engine.AdvanceAsync(TimeSpan.FromSeconds(11), Ct); // past the ack wait and the server's 1 ms check delay
         var again = (await consumer.FetchAsync(1, cancellationToken: Ct)).Single();
         again.Metadata.NumDelivered.Should().Be(2);
         await again.AckAsync(Ct);

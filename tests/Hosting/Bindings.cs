@@ -17,7 +17,7 @@ public sealed class InMemoryHostedConsumerTests : HostedConsumerSuite, IAsyncDis
 
     public InMemoryHostedConsumerTests() => _engine = new InMemoryJetStream(_time);
 
-    protected override void UseBackend(GofluxBuilder goflux) => goflux.UseInMemory(_engine);
+    protected override void UseBackend(GofluxBuilder goflux) => goflux.UseEngine(_engine);
 
     protected override async Task<ConsumerInfo> ConsumerInfoAsync(IHost host, string stream, string consumer, Func<ConsumerInfo, bool> until)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Goflux.Hosting.Internal;
 using Goflux.InMemory;
+using Goflux.Transport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -33,7 +34,7 @@ public sealed class EngineHostTests
         }
 
         builder.Services.AddSingleton<TimeProvider>(_time);
-        builder.Services.AddGoflux(g => declare(g.UseInMemory()));
+        builder.Services.AddGoflux(g => declare(g.UseEngine()));
         services?.Invoke(builder.Services);
         return builder.Build();
     }
@@ -45,24 +46,48 @@ public sealed class EngineHostTests
     {
         var services = new ServiceCollection();
         var act = () => services.AddGoflux(g => g.AddPublisher<Order>());
-        act.Should().Throw<InvalidOperationException>().WithMessage("*UseJetStream(*UseInMemory()*");
+        act.Should().Throw<InvalidOperationException>().WithMessage("*UseJetStream(*UseBackend(*");
     }
 
     [Fact]
     public void AddGoflux_TwoBackends_Throws()
     {
         var services = new ServiceCollection();
-        var act = () => services.AddGoflux(g => g.UseInMemory().UseJetStream());
+        var act = () => services.AddGoflux(g => g.UseEngine().UseJetStream());
         act.Should().Throw<InvalidOperationException>().WithMessage("*already chosen*");
     }
 
     [Fact]
-    public async Task UseInMemory_EngineRunsOnTheTimeProviderFromTheContainer()
+    public async Task UseBackend_BuildsTheBackendFromTheContainer_Once()
     {
-        await using var provider = new ServiceCollection().AddSingleton<TimeProvider>(_time).AddGoflux(g => g.UseInMemory()).BuildServiceProvider();
-        var engine = provider.GetRequiredService<InMemoryJetStream>();
+        var built = 0;
+        await using var provider = new ServiceCollection()
+            .AddSingleton<TimeProvider>(_time)
+            .AddGoflux(g => g.UseBackend(sp =>
+            {
+                Interlocked.Increment(ref built);
+                return new InMemoryBackend(new InMemoryJetStream(sp.GetRequiredService<TimeProvider>()));
+            }).AddPublisher<Order>())
+            .BuildServiceProvider();
+
+        var backend = provider.GetRequiredService<IGofluxBackend>().Should().BeOfType<InMemoryBackend>().Subject;
+        provider.GetRequiredService<IPublisher<Order>>().Should().BeOfType<InMemoryPublisher<Order>>();
         _time.Advance(TimeSpan.FromHours(5));
-        engine.TimeProvider.GetUtcNow().Should().Be(_time.GetUtcNow(), "the engine's clock is the container's FakeTimeProvider");
+        backend.Engine.TimeProvider.GetUtcNow().Should().Be(_time.GetUtcNow(), "the factory was given the container");
+        built.Should().Be(1);
+    }
+
+    [Fact]
+    public void UseBackend_ABackendRegisteredBefore_IsKept()
+    {
+        var services = new ServiceCollection();
+        var registered = new InMemoryBackend(new InMemoryJetStream(_time));
+        services.AddSingleton<IGofluxBackend>(registered);
+
+        services.AddGoflux(g => g.UseJetStream("nats://127.0.0.1:1"));
+
+        services.Where(d => d.ServiceType == typeof(IGofluxBackend)).Should().ContainSingle()
+            .Which.ImplementationInstance.Should().BeSameAs(registered, "a harness registered first keeps its backend");
     }
 
     [Fact]
@@ -75,7 +100,7 @@ public sealed class EngineHostTests
 
         services.Count(d => d.ServiceType == typeof(INatsConnection)).Should().Be(1, "goflux adds no second connection");
         var backend = provider.GetRequiredService<IGofluxBackend>();
-        backend.Should().BeOfType<JetStreamBackend>();
+        backend.Should().BeOfType<Goflux.JetStream.JetStreamBackend>();
         provider.GetRequiredService<IPublisher<Order>>().Should().BeOfType<Goflux.JetStream.JetStreamPublisher<Order>>();
     }
 
@@ -93,7 +118,7 @@ public sealed class EngineHostTests
     {
         var n = Names.New();
         using var host = BuildHost(
-            g => g.AddStream(n.Stream()).AddTopic<Order>(n.Subject),
+            g => g.AddStream(n.Stream()).AddPublisher<Order>(n.Subject),
             s => s.AddSingleton(TestJsonContext.Default.Order));
         await host.StartAsync(Ct);
         var topic = host.Services.GetRequiredKeyedService<BoundPublisher<Order>>(n.Subject);
@@ -152,7 +177,7 @@ public sealed class EngineHostTests
 
         var activities = new List<System.Diagnostics.Activity>();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddGoflux(g => g.UseInMemory(engine).AddStream(n.Stream()).AddConsumer(n.StreamName, n.Consumer())
+        builder.Services.AddGoflux(g => g.UseEngine(engine).AddStream(n.Stream()).AddConsumer(n.StreamName, n.Consumer())
             .AddHandler<Order>(n.StreamName, n.ConsumerName, (_, _, _) => ValueTask.CompletedTask));
         builder.Services.AddOpenTelemetry().WithTracing(t => t.AddGofluxInstrumentation().AddInMemoryExporter(activities));
         using var host = builder.Build();
@@ -232,11 +257,11 @@ public sealed class EngineHostTests
     public void BadInput_InvalidValuesInCode_ThrowAtRegistration()
     {
         var services = new ServiceCollection();
-        FluentActions.Invoking(() => services.AddGoflux(g => g.UseInMemory().AddHandler<Order>("S", "c", (_, _, _) => default, c => c.WithMaxConcurrency(0))))
+        FluentActions.Invoking(() => services.AddGoflux(g => g.UseEngine().AddHandler<Order>("S", "c", (_, _, _) => default, c => c.WithMaxConcurrency(0))))
             .Should().Throw<ArgumentOutOfRangeException>().WithParameterName("maxConcurrency");
-        FluentActions.Invoking(() => new ServiceCollection().AddGoflux(g => g.UseInMemory().AddHandler<Order>("S", "c", (_, _, _) => default, c => c.RetryAck(new RetryPolicy { Multiplier = 0.5 }))))
+        FluentActions.Invoking(() => new ServiceCollection().AddGoflux(g => g.UseEngine().AddHandler<Order>("S", "c", (_, _, _) => default, c => c.RetryAck(new RetryPolicy { Multiplier = 0.5 }))))
             .Should().Throw<ArgumentException>().WithMessage("*Multiplier*");
-        FluentActions.Invoking(() => new ServiceCollection().AddGoflux(g => g.UseInMemory().AddTopic<Order>("bad subject")))
+        FluentActions.Invoking(() => new ServiceCollection().AddGoflux(g => g.UseEngine().AddPublisher<Order>("bad subject")))
             .Should().Throw<ArgumentException>();
     }
 
@@ -249,12 +274,57 @@ public sealed class EngineHostTests
         using var host = BuildHost(
             g => g.AddStream(n.Stream()).AddConsumer(n.StreamName, n.Consumer())
                 .AddHandler<Order>(n.StreamName, n.ConsumerName, (_, _, _) => ValueTask.CompletedTask, c => c.WithMaxConcurrency(2)),
-            configuration: new() { [$"Goflux:Consumers:{n.ConsumerName}:MaxConcurrency"] = "3" });
+            configuration: new() { [$"Goflux:Consumers:{n.StreamName}:{n.ConsumerName}:MaxConcurrency"] = "3" });
         await host.StartAsync(Ct);
 
-        host.Services.GetRequiredService<IOptionsMonitor<GofluxHandlerOptions>>().Get(n.ConsumerName).MaxConcurrency.Should().Be(3);
+        host.Services.GetRequiredService<IOptionsMonitor<GofluxHandlerOptions>>().Get(GofluxHandlerOptions.NameOf(n.StreamName, n.ConsumerName)).MaxConcurrency.Should().Be(3);
         host.Services.GetRequiredService<GofluxHostedService>().Consumers.Should().ContainSingle().Which.Statuses.Should().HaveCount(3, "one listening worker per unit of concurrency");
         await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task Configuration_SameConsumerNameOnTwoStreams_EachHasItsOwnHandlerAndSettings()
+    {
+        var a = Names.New();
+        var b = a with { StreamName = a.StreamName + "_B", Subject = a.Subject + ".b" };
+        var handledBy = new List<string>();
+        Func<Message<Order>, IServiceProvider, CancellationToken, ValueTask> Record(string stream) => (_, _, _) =>
+        {
+            lock (handledBy)
+            {
+                handledBy.Add(stream);
+            }
+
+            return ValueTask.CompletedTask;
+        };
+        using var host = BuildHost(
+            g => g.AddStream(a.Stream()).AddStream(b.Stream()).AddPublisher<Order>()
+                .AddConsumer(a.StreamName, a.Consumer()).AddConsumer(b.StreamName, b.Consumer())
+                .AddHandler<Order>(a.StreamName, a.ConsumerName, Record(a.StreamName))
+                .AddHandler<Order>(b.StreamName, b.ConsumerName, Record(b.StreamName)),
+            configuration: new() { [$"Goflux:Consumers:{b.StreamName}:{b.ConsumerName}:MaxConcurrency"] = "3" });
+        await host.StartAsync(Ct);
+
+        var publisher = host.Services.GetRequiredService<IPublisher<Order>>();
+        await publisher.PublishAsync(a.Subject, new Order("a", 1), cancellationToken: Ct);
+        await publisher.PublishAsync(b.Subject, new Order("b", 2), cancellationToken: Ct);
+        await host.Services.GetRequiredService<InMemoryJetStream>().WaitForIdleAsync(Ct);
+
+        handledBy.Should().BeEquivalentTo([a.StreamName, b.StreamName], "one consumer name, two consumers: each handler runs for its own stream");
+        var consumers = host.Services.GetRequiredService<GofluxHostedService>().Consumers;
+        consumers.Single(c => c.Stream == a.StreamName).Statuses.Should().HaveCount(1);
+        consumers.Single(c => c.Stream == b.StreamName).Statuses.Should().HaveCount(3, "the key names the stream too");
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public void AddHandler_SecondHandlerForTheSameStreamAndConsumer_ThrowsNamingBoth()
+    {
+        var act = () => new ServiceCollection().AddGoflux(g => g.UseEngine()
+            .AddHandler<Order>("S", "c", (_, _, _) => default)
+            .AddHandler<Order>("S", "c", (_, _, _) => default));
+
+        act.Should().Throw<ArgumentException>().WithMessage("*Consumer 'c' on stream 'S' already has a hosted handler*");
     }
 
     [Fact]
@@ -268,14 +338,14 @@ public sealed class EngineHostTests
             s => s.AddSingleton(probe).AddHostedService(sp => probe.Wire(sp)),
             new()
             {
-                [$"Goflux:Consumers:{n.ConsumerName}:MaxConcurrency"] = "0",
-                [$"Goflux:Consumers:{n.ConsumerName}:MaxMessages"] = "-5",
+                [$"Goflux:Consumers:{n.StreamName}:{n.ConsumerName}:MaxConcurrency"] = "0",
+                [$"Goflux:Consumers:{n.StreamName}:{n.ConsumerName}:MaxMessages"] = "-5",
                 ["Goflux:StartTimeout"] = "-00:00:01",
             });
 
         var text = await StartFailureAsync(host);
-        text.Should().Contain($"Goflux:Consumers:{n.ConsumerName}:MaxConcurrency must be between 1 and 1024 (was 0)");
-        text.Should().Contain($"Goflux:Consumers:{n.ConsumerName}:MaxMessages must be at least 1 (was -5)");
+        text.Should().Contain($"Goflux:Consumers:{n.StreamName}:{n.ConsumerName}:MaxConcurrency must be between 1 and 1024 (was 0)");
+        text.Should().Contain($"Goflux:Consumers:{n.StreamName}:{n.ConsumerName}:MaxMessages must be at least 1 (was -5)");
         text.Should().Contain("Goflux:StartTimeout must be positive");
         probe.Started.Should().BeFalse();
         host.Services.GetRequiredService<InMemoryJetStream>().Events.Should().BeEmpty();
@@ -288,9 +358,9 @@ public sealed class EngineHostTests
         using var host = BuildHost(
             g => g.AddStream(n.Stream()).AddConsumer(n.StreamName, n.Consumer())
                 .AddHandler<Order>(n.StreamName, n.ConsumerName, (_, _, _) => ValueTask.CompletedTask),
-            configuration: new() { [$"Goflux:Consumers:{n.ConsumerName}:MaxConcurrency"] = "many" });
+            configuration: new() { [$"Goflux:Consumers:{n.StreamName}:{n.ConsumerName}:MaxConcurrency"] = "many" });
 
-        (await StartFailureAsync(host)).Should().Contain($"Goflux:Consumers:{n.ConsumerName}:MaxConcurrency");
+        (await StartFailureAsync(host)).Should().Contain($"Goflux:Consumers:{n.StreamName}:{n.ConsumerName}:MaxConcurrency");
     }
 
     // ---- readiness, concurrency, health ----
@@ -300,16 +370,22 @@ public sealed class EngineHostTests
     {
         const int runs = 1000;
         var handled = 0;
+        var seen = new List<decimal>();
         for (var run = 0; run < runs; run++)
         {
             var engine = new InMemoryJetStream(_time);
             var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-            builder.Services.AddGoflux(g => g.UseInMemory(engine)
+            builder.Services.AddGoflux(g => g.UseEngine(engine)
                 .AddStream(new StreamConfig("READY", ["ready.>"]) { Storage = StreamConfigStorage.Memory })
                 .AddConsumer("READY", new ConsumerConfig("worker") { AckPolicy = ConsumerConfigAckPolicy.Explicit })
                 .AddPublisher<Order>()
-                .AddHandler<Order>("READY", "worker", (_, _, _) =>
+                .AddHandler<Order>("READY", "worker", (m, _, _) =>
                 {
+                    lock (seen)
+                    {
+                        seen.Add(m.Payload.Amount);
+                    }
+
                     Interlocked.Increment(ref handled);
                     return ValueTask.CompletedTask;
                 }));
@@ -324,7 +400,7 @@ public sealed class EngineHostTests
             await engine.DisposeAsync();
         }
 
-        handled.Should().Be(runs);
+        seen.Should().Equal(Enumerable.Range(0, runs).Select(r => (decimal)r), "each host handled its own run's message, once");
     }
 
     [Fact]
@@ -408,11 +484,11 @@ public sealed class EngineHostTests
     {
         var registry = new GofluxRegistry();
         registry.Handlers.Add(new HandlerRegistration<Order>("S", "c", null, (_, _, _) => default, new GofluxHandlerBuilder<Order>.HandlerPipeline([], null)));
-        var listening = new SubscriptionStatus();
-        var interrupted = new SubscriptionStatus();
+        var listening = new SubscriptionStatusSource(_time);
+        var interrupted = new SubscriptionStatusSource(_time);
         listening.Report(SubscriptionState.Listening);
         interrupted.Report(SubscriptionState.Interrupted, new TimeoutException("server went away"));
-        var check = new GofluxHealthCheck(registry, () => [new StubConsumer("S", "c", [listening, interrupted])]);
+        var check = new GofluxHealthCheck(registry, () => [new StubConsumer("S", "c", [listening.Status, interrupted.Status])]);
 
         var result = await check.CheckHealthAsync(new HealthCheckContext(), Ct);
 

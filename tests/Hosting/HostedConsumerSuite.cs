@@ -288,7 +288,9 @@ public abstract class HostedConsumerSuite
         var start = () => host.StartAsync(Ct);
 
         var error = (await start.Should().ThrowAsync<GofluxException>()).Which;
-        error.Message.Should().Contain($"stream '{n.StreamName}_TWIN'").And.Contain("err_code 10065");
+        error.Message.Should().StartWith("goflux could not start on ")
+            .And.Contain($": Creating or updating stream '{n.StreamName}_TWIN' failed: ").And.Contain("err_code 10065")
+            .And.NotContain("failed: Creating", "the backend's message says what was done; the host does not say it twice");
         error.ErrorCode.Should().Be(10065, "subjects overlap with an existing stream (S-xx: stream subjects must not overlap)");
         probe.Started.Should().BeFalse("no application service starts when goflux cannot");
     }

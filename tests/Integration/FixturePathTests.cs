@@ -29,6 +29,23 @@ public sealed class FixturePathTests(NatsServerFixture fixture)
     }
 
     [Fact]
+    public async Task FindBinaryAsync_NoVariableNoPath_FindsTheBinaryProvisionedAboveTheTestBinaries()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var options = new NatsServerOptions
+        {
+            // What a user's test project in this repository sees without any set-up: no GOFLUX_NATS_SERVER, nothing on PATH.
+            Environment = new Dictionary<string, string?> { ["PATH"] = string.Empty },
+        };
+
+        var lookup = await NatsServerLocator.FindBinaryAsync(options, ct);
+
+        lookup.Path.Should().NotBeNull(
+            $"the default search looks for {NatsServerOptions.DefaultSearchUpwardFor} above the test binaries, where scripts/provision-nats.sh puts it (run it, or `make test`, once). Looked at: {string.Join("; ", lookup.Notes)}");
+        lookup.Path.Should().EndWith(NatsServerOptions.DefaultSearchUpwardFor);
+    }
+
+    [Fact]
     public async Task StartContainerAsync_DockerEngine_ServesJetStream()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -169,7 +169,7 @@ public abstract class DocumentationProgramTests
 /// <summary>The program on nats-server 2.10.27.</summary>
 public sealed class ServerDocumentationProgramTests(NatsServerFixture server) : DocumentationProgramTests
 {
-    protected override async Task<NatsClient> CreateClientAsync() => new(new NatsOpts { Url = (await server.StartAsync(Ct)).Url });
+    protected override async Task<NatsClient> CreateClientAsync() => new(new NatsOpts { Url = await server.StartAsync(Ct) });
 }
 
 /// <summary>The program on the engine, on the system clock: the only line that differs is where the client comes from.</summary>

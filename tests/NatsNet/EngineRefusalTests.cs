@@ -115,23 +115,6 @@ public sealed class EngineRefusalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PullWithMaxBytes_FailsFastNamingMaxBytes()
-    {
-        var consumer = await _js.GetConsumerAsync("R", "c", Guard());
-
-        var act = async () =>
-        {
-            await foreach (var unused in consumer.FetchAsync<string>(new NatsJSFetchOpts { MaxBytes = 1024, Expires = TimeSpan.FromSeconds(30) }, cancellationToken: Guard()))
-            {
-            }
-        };
-
-        var e = (await act.Should().ThrowAsync<NatsJSProtocolException>()).Which;
-        e.HeaderCode.Should().Be(400);
-        e.HeaderMessageText.Should().Contain("max_bytes");
-    }
-
-    [Fact]
     public async Task HeaderTheEngineCannotStore_PublishFailsNamingTheHeader()
     {
         // Two names differing only in case: NATS.Net keeps both only with case-sensitive headers.

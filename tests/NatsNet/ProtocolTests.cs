@@ -264,7 +264,7 @@ public sealed class ServerProtocolTests(NatsServerFixture server) : ProtocolTest
 {
     protected override async Task<IRawConnection> ConnectAsync()
     {
-        var uri = new Uri((await server.StartAsync()).Url);
+        var uri = new Uri(await server.StartAsync());
         var tcp = new TcpClient();
         await tcp.ConnectAsync(uri.Host, uri.Port);
         return new Tcp(tcp);

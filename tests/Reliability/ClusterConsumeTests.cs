@@ -30,7 +30,7 @@ public sealed class ClusterConsumeTests(ClusterFixture fixture) : ClusterTestBas
         using var traceFactory = trace.Factory();
         await using var connection = await ConnectToLeaderAsync("CC", "reliability-cluster-consume", ct, traceFactory);
         var js = connection.CreateJetStreamContext();
-        var consumer = await JetStreamSetup.CreateOrUpdateConsumerAsync(js, "CC", new ConsumerConfig("c") { AckPolicy = ConsumerConfigAckPolicy.Explicit }, ct);
+        var consumer = await Rig.ConsumerAsync(js, "CC", new ConsumerConfig("c") { AckPolicy = ConsumerConfigAckPolicy.Explicit }, ct);
 
         // The handler holds at a third of the messages until the new leaders are seen, so there is always work left to
         // resume on (a free-running subscriber can finish a short run during the election). NATS.Net keeps pulling while

@@ -24,7 +24,7 @@ public sealed class ClusterRollingRestartTests(ClusterFixture fixture) : Cluster
         // so any pause in handling is the subscriber's, not a lack of messages. Ids above the backlog are published live.
         // Once the restart is over the handler runs free, so the drain takes seconds, not minutes, at full size.
         await Rig.FillAsync(js, "cr.m", backlog, ct);
-        var consumer = await JetStreamSetup.CreateOrUpdateConsumerAsync(js, "CR", new ConsumerConfig("c") { AckPolicy = ConsumerConfigAckPolicy.Explicit }, ct);
+        var consumer = await Rig.ConsumerAsync(js, "CR", new ConsumerConfig("c") { AckPolicy = ConsumerConfigAckPolicy.Explicit }, ct);
 
         var published = new PublishLedger(maxId);
         var consumed = new ConsumeLedger(maxId);

@@ -38,7 +38,7 @@ public sealed class InMemorySoakTests
             advisories.AddOrUpdate(a.Type, 1, (_, n) => n + 1);
             if (a.Type == JetStreamAdvisory.MaxDeliverType)
             {
-                exhaustedBySeq.AddOrUpdate((long)a.StreamSequence, 1, (_, n) => n + 1);
+                exhaustedBySeq.AddOrUpdate((long)a.StreamSequence!.Value, 1, (_, n) => n + 1);
             }
         };
 

@@ -29,7 +29,7 @@ public sealed class SigKillConsumeTests
         // (1,000, the subscriber's MaxMessages) that blocks every new delivery until ack_wait runs out (S-76, S-91): a
         // wait of the server's (once measured as a 29.8 s "resume"), not of the subscriber. Here the limit is above what
         // the kill can leave pending, so the resume time is the subscriber's; ack_wait is shortened only to bound the run.
-        var consumer = await JetStreamSetup.CreateOrUpdateConsumerAsync(
+        var consumer = await Rig.ConsumerAsync(
             js,
             "KC",
             new ConsumerConfig("c") { AckPolicy = ConsumerConfigAckPolicy.Explicit, MaxAckPending = count, AckWait = TimeSpan.FromSeconds(10) },

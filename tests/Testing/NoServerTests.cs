@@ -5,6 +5,8 @@ public sealed class NoServerTests
 {
     private static NatsServerOptions Nowhere() => new()
     {
+        // The default search finds this repository's provisioned binary; look for one that is nowhere instead.
+        SearchUpwardFor = "goflux-nowhere/nats-server",
         Environment = new Dictionary<string, string?>
         {
             ["DOCKER_HOST"] = $"unix://{Path.Combine(Path.GetTempPath(), $"goflux-no-docker-{Guid.NewGuid():N}.sock")}",
@@ -19,7 +21,9 @@ public sealed class NoServerTests
 
         (await start.Should().ThrowAsync<InvalidOperationException>())
             .Which.Message.Should().Contain("NATS_URL").And.Contain("Docker").And.Contain("GOFLUX_NATS_SERVER")
-            .And.Contain("GOFLUX_TEST_BACKENDS=inmemory").And.Contain("no Docker engine answers");
+            .And.Contain("GOFLUX_TEST_BACKENDS=inmemory").And.Contain("no Docker engine answers")
+            .And.Contain(NatsServerOptions.DefaultSearchUpwardFor, "the how-to names the path the fixture searches")
+            .And.Contain("goflux-nowhere/nats-server in the test binaries' folder or any folder above it", "the searched path is listed among what was looked at");
     }
 
     [Fact]

@@ -21,4 +21,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Publishing to '{Subject}' has an unknown outcome on attempt {Attempt} (the message may have been stored); retrying in {Delay} {Idempotency}")]
     internal static partial void PublishRetryOutcomeUnknown(ILogger logger, string subject, int attempt, TimeSpan delay, string idempotency, Exception exception);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "A listener of SubscriptionStatus.StateChanged threw when the state changed to {State}; the subscription goes on")]
+    internal static partial void StatusListenerFailed(ILogger logger, SubscriptionState state, Exception exception);
 }

@@ -50,20 +50,20 @@ internal sealed class GofluxHostedService(
         {
             foreach (var stream in registry.Streams)
             {
-                await Step($"creating or updating stream '{stream.Name}'", () => backend.CreateOrUpdateStreamAsync(stream, deadline.Token)).ConfigureAwait(false);
+                await Step($"creating or updating stream '{stream.Name}'", async () => await backend.CreateOrUpdateStreamAsync(stream, deadline.Token).ConfigureAwait(false), backendCall: true).ConfigureAwait(false);
                 Log.StreamReady(_logger, stream.Name!, backend.Name);
             }
 
             foreach (var consumer in registry.Consumers)
             {
-                await Step($"creating or updating consumer '{consumer.Name}' on stream '{consumer.Stream}'", () => backend.CreateOrUpdateConsumerAsync(consumer.Stream, consumer.Config, deadline.Token)).ConfigureAwait(false);
+                await Step($"creating or updating consumer '{consumer.Name}' on stream '{consumer.Stream}'", async () => await backend.CreateOrUpdateConsumerAsync(consumer.Stream, consumer.Config, deadline.Token).ConfigureAwait(false), backendCall: true).ConfigureAwait(false);
                 Log.ConsumerReady(_logger, consumer.Name, consumer.Stream, backend.Name);
             }
 
             foreach (var handler in registry.Handlers)
             {
                 var declaration = registry.Consumers.First(c => c.Stream == handler.Stream && c.Name == handler.Consumer);
-                var hosted = handler.Create(services, factory, handlerOptions.Get(handler.Consumer), declaration, registry.Streams.First(st => st.Name == handler.Stream));
+                var hosted = handler.Create(services, factory, handlerOptions.Get(GofluxHandlerOptions.NameOf(handler.Stream, handler.Consumer)), declaration, registry.Streams.First(st => st.Name == handler.Stream));
                 lock (_consumers)
                 {
                     _consumers.Add(hosted);
@@ -78,7 +78,8 @@ internal sealed class GofluxHostedService(
             throw;
         }
 
-        async Task Step(string what, Func<ValueTask> step)
+        // A backend's GofluxException already says what was done (BackendErrors); other failures are prefixed with it.
+        async Task Step(string what, Func<ValueTask> step, bool backendCall = false)
         {
             try
             {
@@ -99,7 +100,8 @@ internal sealed class GofluxHostedService(
                     detail += string.Create(CultureInfo.InvariantCulture, $" (err_code {c})");
                 }
 
-                var error = new GofluxException((ex as GofluxException)?.Stage ?? GofluxStage.Subscribe, $"goflux could not start on {backend.Name}: {what} failed: {detail}.", ex, errorCode: code);
+                var failure = backendCall && ex is GofluxException ? detail : $"{what} failed: {detail}";
+                var error = new GofluxException((ex as GofluxException)?.Stage ?? GofluxStage.Subscribe, $"goflux could not start on {backend.Name}: {failure}.", ex, errorCode: code);
                 Log.StartFailed(_logger, error);
                 throw error;
             }

@@ -17,16 +17,16 @@ internal sealed class GofluxOptionsValidator(GofluxRegistry registry) : IValidat
 
 internal sealed class GofluxHandlerOptionsValidator(GofluxRegistry registry) : IValidateOptions<GofluxHandlerOptions>
 {
-    public static string SectionOf(string root, string consumer) => $"{root}:Consumers:{consumer}";
+    public static string SectionOf(string root, string stream, string consumer) => $"{root}:Consumers:{stream}:{consumer}";
 
     public ValidateOptionsResult Validate(string? name, GofluxHandlerOptions options)
     {
-        if (name is null || !registry.Handlers.Any(h => h.Consumer == name))
+        if (registry.Handlers.FirstOrDefault(h => GofluxHandlerOptions.NameOf(h.Stream, h.Consumer) == name) is not { } handler)
         {
             return ValidateOptionsResult.Skip;
         }
 
-        var key = SectionOf(registry.Section, name);
+        var key = SectionOf(registry.Section, handler.Stream, handler.Consumer);
         var errors = new List<string>();
         if (options.MaxConcurrency is < 1 or > GofluxHandlerOptions.MaxConcurrencyLimit)
         {

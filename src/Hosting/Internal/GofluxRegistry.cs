@@ -2,19 +2,13 @@ using NATS.Client.JetStream.Models;
 
 namespace Goflux.Hosting.Internal;
 
-internal enum GofluxBackendKind
-{
-    None = 0,
-    InMemory,
-    JetStream,
-}
-
 /// <summary>Everything <c>AddGoflux</c> declared; read once when the host starts.</summary>
 internal sealed class GofluxRegistry
 {
     public string Section { get; set; } = "Goflux";
 
-    public GofluxBackendKind Backend { get; set; }
+    /// <summary>Gets or sets how the backend was chosen (<c>UseJetStream</c>, <c>UseBackend</c>), or <see langword="null"/>.</summary>
+    public string? Backend { get; set; }
 
     public List<StreamConfig> Streams { get; } = [];
 

@@ -40,13 +40,19 @@ internal sealed class HandlerRegistration<T>(
             }
         };
 
-        var handler = Middleware.Apply(terminal, pipeline.Middlewares);
         var settle = pipeline.Retry is { } policy ? Middleware.RetryAck<T>(policy) : Middleware.AutoAck<T>();
+        Middleware<T> around = next => settle(Middleware.Apply(next, pipeline.Middlewares));
+        foreach (var filter in services.GetServices<IHostedConsumerFilter>())
+        {
+            var inner = around;
+            around = next => filter.Apply(Stream, Consumer, next, inner);
+        }
+
         var subject = options.Subject
             ?? declaration.Config.FilterSubject
             ?? declaration.Config.FilterSubjects?.FirstOrDefault()
             ?? (stream.Subjects is { Count: 1 } only ? only.First() : null)
             ?? ">";
-        return new HostedConsumer<T>(this, settle(handler), GofluxCodecs.Decoder<T>(services), factory, options, subject);
+        return new HostedConsumer<T>(this, around(terminal), GofluxCodecs.Decoder<T>(services), factory, options, subject);
     }
 }

@@ -163,7 +163,7 @@ internal static class ConsumerRules
 
         foreach (var other in s.Consumers)
         {
-            if (other.Filters.Length == 0 || other.Filters.Any(a => filters.Any(b => Subjects.Collide(a, b))))
+            if (other.Filters.Count == 0 || other.Filters.Any(a => filters.Any(b => Subjects.Collide(a, b))))
             {
                 throw Errors.Api(JetStreamErrorCodes.WorkQueueFilterNotUnique, "filtered consumer not unique on workqueue stream");
             }
@@ -172,6 +172,28 @@ internal static class ConsumerRules
         if (c.DeliverPolicy != ConsumerConfigDeliverPolicy.All)
         {
             throw Errors.Api(JetStreamErrorCodes.WorkQueueRequiresDeliverAll, "consumer must be deliver all on workqueue stream");
+        }
+    }
+
+    /// <summary>A work-queue stream's partitions stay unique when an existing consumer is updated (10100, S-44): its
+    /// filters may not collide with another consumer's, and no other consumer may be unfiltered.</summary>
+    public static void CheckWorkQueuePartition(StreamState s, ConsumerConfig c)
+    {
+        if (s.Config.Retention != StreamConfigRetention.Workqueue)
+        {
+            return;
+        }
+
+        var filters = c.FilterSubjects is { Count: > 0 } f ? f.ToArray() : string.IsNullOrEmpty(c.FilterSubject) ? [] : [c.FilterSubject];
+        foreach (var partition in filters)
+        {
+            foreach (var other in s.Consumers)
+            {
+                if (other.Name != c.Name && (other.Filters.Count == 0 || other.Filters.Any(o => Subjects.Collide(partition, o))))
+                {
+                    throw Errors.Api(JetStreamErrorCodes.WorkQueueFilterNotUnique, "filtered consumer not unique on workqueue stream");
+                }
+            }
         }
     }
 

@@ -1,220 +1,231 @@
+using NATS.Client.JetStream.Models;
+
 namespace Goflux.InMemory.Internal;
 
 internal sealed partial class ConsumerState
 {
-    /// <summary>Applies one acknowledgement of the delivered message (identified by its stream sequence) (S-79 to S-88).</summary>
-    /// <remarks>Acks on a message that is no longer pending change nothing (S-84, S-88); a term still raises its advisory.
-    /// Long because it is one switch over the ack kinds, as the server's ack processing is: each branch is short, and
-    /// keeping them together shows how they differ.</remarks>
+    /// <summary>The reason of the term the engine applies when a limit removes a pending message (S-99).</summary>
+    internal const string UnackedRemovedReason = "Unacknowledged message was deleted";
+
+    /// <summary>
+    /// Applies one acknowledgement sent to a delivery's ack subject (S-79 to S-88): the stream sequence, the delivery's
+    /// consumer sequence and its delivery count come from that subject, as on the server.
+    /// </summary>
     public void Acknowledge(InMemoryDelivery delivery, InMemoryDelivery.AckKind kind, TimeSpan? delay, string? reason)
     {
+        if (AckNone)
+        {
+            return; // the server does not even listen on an ack-none consumer's ack subjects (S-84)
+        }
+
         var now = _ctx.Now;
-        LastActive = now;
         Touch(now);
         var md = delivery.Metadata;
-        var seq = md.StreamSequence;
-        _pending.TryGetValue(seq, out var p);
+        var (sseq, dseq, dc) = (md.StreamSequence, md.ConsumerSequence, md.NumDelivered);
         switch (kind)
         {
             case InMemoryDelivery.AckKind.Ack:
-                if (p is null && !AckNone)
+                if (ProcessAckMsg(sseq, dseq) && _ctx.RecordEvents)
                 {
-                    ForgetNotPending(seq);
-                    return;
+                    _ctx.Record(new(InMemoryEventKind.Acked, now, Stream.Name, Name, delivery.Subject, sseq, dseq, dc));
                 }
 
-                if (p is null || AckNone)
-                {
-                    return;
-                }
-
-                if (_ctx.RecordEvents)
-                {
-                    _ctx.Record(new(InMemoryEventKind.Acked, now, Stream.Name, Name, delivery.Subject, seq, md.ConsumerSequence, md.NumDelivered));
-                }
-
-                if (AckAll)
-                {
-                    AckAllUpTo(p);
-                }
-                else
-                {
-                    Settle(p);
-                }
-
-                Dispatch();
-                return;
-
+                break;
             case InMemoryDelivery.AckKind.Term:
-                _ctx.Record(new(InMemoryEventKind.Terminated, now, Stream.Name, Name, delivery.Subject, seq, md.ConsumerSequence, md.NumDelivered, Reason: reason));
-                Advise(JetStreamAdvisory.TerminatedType, "MSG_TERMINATED", now, seq, md.ConsumerSequence, md.NumDelivered, string.IsNullOrEmpty(reason) ? null : reason);
-                if (p is not null && !AckNone)
-                {
-                    Settle(p);
-                    Dispatch();
-                }
-                else if (p is null && !AckNone)
-                {
-                    ForgetNotPending(seq);
-                }
-
-                return;
-
+                ProcessTerm(sseq, dseq, dc, string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(), delivery.Subject);
+                break;
             case InMemoryDelivery.AckKind.Nak:
-                if (p is null || AckNone)
+                ProcessNak(sseq, dseq, dc, delay, delivery.Subject, now);
+                break;
+            case InMemoryDelivery.AckKind.InProgress:
+                // S-82: the ack wait restarts from now; the timer is left as armed, and a message queued for
+                // redelivery stays queued.
+                if (_pending.TryGet(sseq, out var p))
                 {
-                    return;
+                    _pending.SetTimestamp(sseq, p, now);
+                    _ctx.Record(new(InMemoryEventKind.InProgress, now, Stream.Name, Name, delivery.Subject, sseq, dseq, dc));
                 }
 
-                Advise(JetStreamAdvisory.NakType, "MSG_NAKED", now, seq, md.ConsumerSequence, md.NumDelivered, null);
-                if (delay is { } d && d > TimeSpan.Zero)
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A term (S-83): applied as an ack, then a MSG_TERMINATED advisory, whether or not the message was pending. With
+    /// ack policy all it acknowledges everything up to the message, as an ack does.
+    /// </summary>
+    internal void ProcessTerm(ulong sseq, ulong dseq, ulong dc, string? reason, string? subject)
+    {
+        var now = _ctx.Now;
+        ProcessAckMsg(sseq, dseq);
+        _ctx.Record(new(InMemoryEventKind.Terminated, now, Stream.Name, Name, subject ?? Stream.Store.Get(sseq)?.Subject ?? string.Empty, sseq, dseq, dc, Reason: reason));
+        Advise(JetStreamAdvisory.TerminatedType, "MSG_TERMINATED", now, sseq, dseq, dc, reason);
+    }
+
+    /// <summary>
+    /// An ack (or the ack half of a term), by ack policy (S-79, S-85, S-101): explicit forgets the pending message and
+    /// moves the floor when it was the next one (to "everything delivered" when nothing is left pending); all
+    /// acknowledges everything up to it; none ignores it. Interest and work-queue streams then decide retention, even
+    /// for a message that was no longer pending. An ack at or past the consumer's position changes nothing.
+    /// </summary>
+    /// <returns><see langword="true"/> when a pending message was acknowledged.</returns>
+    private bool ProcessAckMsg(ulong sseq, ulong dseq)
+    {
+        if (sseq >= _sseq)
+        {
+            return false;
+        }
+
+        var acked = false;
+        ulong floor = 0, gap = 0;
+        var wasFull = MaxAckPending > 0 && _pending.Count >= MaxAckPending;
+        switch (Config.AckPolicy)
+        {
+            case ConsumerConfigAckPolicy.Explicit:
+                if (_pending.Remove(sseq, out var p))
                 {
-                    _ctx.Record(new(InMemoryEventKind.NakedWithDelay, now, Stream.Name, Name, delivery.Subject, seq, md.ConsumerSequence, md.NumDelivered, Delay: d));
-                    Unqueue(p);
-                    SetNakDeadline(p, now, d);
+                    acked = true;
+                    dseq = p.Sequence;
+                    if (_pending.Count == 0)
+                    {
+                        _adflr = _dseq - 1;
+                        _asflr = _sseq - 1;
+                    }
+                    else if (dseq == _adflr + 1)
+                    {
+                        _adflr = dseq;
+                        _asflr = sseq;
+
+                        // The floor stops below the next pending message (the server walks the sequences after it).
+                        foreach (var (ss, next) in _pending.InOrder)
+                        {
+                            if (ss <= sseq)
+                            {
+                                continue;
+                            }
+
+                            if (ss < _sseq && next.Sequence > 0)
+                            {
+                                _adflr = next.Sequence - 1;
+                                _asflr = ss - 1;
+                            }
+
+                            break;
+                        }
+                    }
+                }
+
+                _pending.ForgetRedeliveryCount(sseq);
+                _pending.Unqueue(sseq);
+                break;
+            case ConsumerConfigAckPolicy.All:
+                if (dseq <= _adflr || sseq <= _asflr)
+                {
+                    return false;
+                }
+
+                // As the server: the floor of the retention walk starts at the gap (a count) and drops to the lowest
+                // sequence removed, so the walk may reach below the old ack floor.
+                gap = sseq - _asflr;
+                floor = gap;
+                _adflr = dseq;
+                _asflr = sseq;
+                void RemoveSeq(ulong seq)
+                {
+                    _pending.Remove(seq);
+                    _pending.ForgetRedeliveryCount(seq);
+                    _pending.Unqueue(seq);
+                    floor = Math.Min(floor, seq);
+                }
+
+                if (gap > (ulong)_pending.Count)
+                {
+                    foreach (var seq in _pending.InOrder.Select(e => e.Key).TakeWhile(k => k <= sseq).ToList())
+                    {
+                        RemoveSeq(seq);
+                    }
                 }
                 else
                 {
-                    _ctx.Record(new(InMemoryEventKind.Naked, now, Stream.Name, Name, delivery.Subject, seq, md.ConsumerSequence, md.NumDelivered));
-                    p.Version++;
-                    if (!p.Queued)
+                    for (var seq = sseq; seq > sseq - gap && _pending.Count > 0; seq--)
                     {
-                        p.Queued = true;
-                        _redeliveryQueue.AddLast(seq);
+                        RemoveSeq(seq);
                     }
-
-                    Dispatch();
                 }
 
-                return;
-
-            case InMemoryDelivery.AckKind.InProgress:
-                if (p is null || AckNone)
-                {
-                    return;
-                }
-
-                _ctx.Record(new(InMemoryEventKind.InProgress, now, Stream.Name, Name, delivery.Subject, seq, md.ConsumerSequence, md.NumDelivered));
-
-                // S-82: only the timer restarts; a message already queued for redelivery (naked or expired) stays
-                // queued, as the server's progressUpdate never touches its redelivery queue.
-                SetAckDeadline(p, now, progress: true);
-                return;
+                acked = true;
+                break;
+            default:
+                return false;
         }
+
+        if (_retention != StreamConfigRetention.Limits)
+        {
+            if (gap > 1)
+            {
+                for (var seq = sseq; seq >= floor && seq > 0; seq--)
+                {
+                    Stream.AckMsg(this, seq);
+                }
+            }
+            else
+            {
+                Stream.AckMsg(this, sseq);
+            }
+        }
+
+        if (wasFull)
+        {
+            Dispatch();
+        }
+
+        return acked;
+    }
+
+    /// <summary>
+    /// A nak (S-80, S-81): ignored unless the message is pending and the delivery is above the ack floor; raises
+    /// MSG_NAKED; with a delay, the ack wait is set to end after it (measured against ack_wait); without one, the message
+    /// is queued for redelivery now.
+    /// </summary>
+    private void ProcessNak(ulong sseq, ulong dseq, ulong dc, TimeSpan? delay, string subject, DateTimeOffset now)
+    {
+        if (dseq <= _adflr || dseq > _dseq || !_pending.TryGet(sseq, out var p))
+        {
+            return;
+        }
+
+        Advise(JetStreamAdvisory.NakType, "MSG_NAKED", now, sseq, dseq, dc, null);
+        if (delay is { } d && d > TimeSpan.Zero)
+        {
+            _ctx.Record(new(InMemoryEventKind.NakedWithDelay, now, Stream.Name, Name, subject, sseq, dseq, dc, Delay: d));
+            _pending.Unqueue(sseq);
+            _pending.SetTimestamp(sseq, p, EngineContext.Add(EngineContext.Add(now, -Config.AckWait), d), DeadlineCause.NakDelay);
+            if (IsTimerArmed)
+            {
+                ResetTimer(NakRecheck);
+            }
+
+            return;
+        }
+
+        _ctx.Record(new(InMemoryEventKind.Naked, now, Stream.Name, Name, subject, sseq, dseq, dc));
+        _pending.Enqueue(sseq);
+        Dispatch();
     }
 
     private void Advise(string type, string kind, DateTimeOffset now, ulong seq, ulong? consumerSeq, ulong deliveries, string? reason)
         => _ctx.RaiseAdvisory(new(type, $"$JS.EVENT.ADVISORY.CONSUMER.{kind}.{Stream.Name}.{Name}", now, Stream.Name, Name, seq, consumerSeq, deliveries, reason));
 
-    /// <summary>An ack or term of one pending message: forget it, move the floor, apply retention.</summary>
-    private void Settle(PendingEntry p)
+    /// <summary>The delivery count of a pending message: its redelivery count, at least 1.</summary>
+    private ulong DeliveryCount(ulong seq) => _pending.RedeliveryCount(seq) is var dc && dc >= 1 ? dc : 1;
+
+    private ulong IncDeliveryCount(ulong seq)
     {
-        Forget(p);
-        MoveFloor(p);
-        Stream.Retain(p.Seq);
-        DropSettledDeadlines();
+        var n = _pending.RedeliveryCount(seq) + 1;
+        _pending.SetRedeliveryCount(seq, n);
+        return n + 1;
     }
 
-    /// <summary>Ack policy all: acknowledges every pending message at or below <paramref name="acked"/> (S-85).</summary>
-    private void AckAllUpTo(PendingEntry acked)
-    {
-        var seq = acked.Seq;
-        var covered = new List<PendingEntry>();
-        foreach (var q in _pending.Values)
-        {
-            if (q.Seq <= seq)
-            {
-                covered.Add(q);
-            }
-        }
-
-        covered.Sort(static (a, b) => a.Seq.CompareTo(b.Seq));
-        foreach (var q in covered)
-        {
-            Forget(q);
-            Stream.Retain(q.Seq);
-        }
-
-        AckFloorConsumer = Math.Max(AckFloorConsumer, acked.ConsumerSeq);
-        AckFloorStream = Math.Max(AckFloorStream, seq);
-        if (_pending.Count == 0)
-        {
-            FloorToDelivered();
-        }
-    }
-
-    private void Forget(PendingEntry p, bool keepRedelivered = false)
-    {
-        _pending.Remove(p.Seq);
-        p.Version++;
-        Unqueue(p);
-        if (!keepRedelivered)
-        {
-            _redelivered.Remove(p.Seq);
-        }
-    }
-
-    private void Unqueue(PendingEntry p)
-    {
-        if (p.Queued)
-        {
-            p.Queued = false;
-            _redeliveryQueue.Remove(p.Seq);
-        }
-    }
-
-    /// <summary>
-    /// Ack floor arithmetic (S-101, S-105): moves only over contiguous acks; jumps to delivered when nothing is pending.
-    /// Like the server's <c>processAckMsg</c>, it compares first-delivery consumer sequences, not the latest redelivery's.
-    /// </summary>
-    private void MoveFloor(PendingEntry acked)
-    {
-        if (_pending.Count == 0)
-        {
-            FloorToDelivered();
-            return;
-        }
-
-        if (acked.FirstConsumerSeq != AckFloorConsumer + 1)
-        {
-            return;
-        }
-
-        AckFloorConsumer = acked.FirstConsumerSeq;
-        AckFloorStream = acked.Seq;
-        for (var ss = acked.Seq + 1; ss < NextSeq; ss++)
-        {
-            if (_pending.TryGetValue(ss, out var next))
-            {
-                AckFloorConsumer = next.FirstConsumerSeq - 1;
-                AckFloorStream = ss - 1;
-                break;
-            }
-        }
-    }
-
-    private void FloorToDelivered()
-    {
-        AckFloorConsumer = DeliveredConsumerSeq;
-        AckFloorStream = NextSeq == 0 ? 0 : NextSeq - 1;
-    }
-
-    /// <summary>
-    /// An ack or term of a message no longer pending (exhausted, or already settled through another delivery): 2.10.27
-    /// still forgets it as redelivered, and with nothing pending moves the floor to everything delivered (S-98; seed 538
-    /// of the differential test).
-    /// </summary>
-    private void ForgetNotPending(ulong seq)
-    {
-        if (AckAll)
-        {
-            return;
-        }
-
-        _redelivered.Remove(seq);
-        if (_pending.Count == 0)
-        {
-            FloorToDelivered();
-        }
-    }
+    /// <summary>Takes back a delivery count that was not used; like the server, leaves the entry (even at 0).</summary>
+    private void DecDeliveryCount(ulong seq) => _pending.SetRedeliveryCount(seq, _pending.RedeliveryCount(seq) - 1);
 }

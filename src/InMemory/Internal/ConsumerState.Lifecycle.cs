@@ -18,10 +18,10 @@ internal sealed partial class ConsumerState
             _ctx.Now,
             stream,
             Name,
-            0,
-            null,
-            0,
-            null));
+            StreamSequence: null,
+            ConsumerSequence: null,
+            Deliveries: null,
+            Reason: null));
     }
 
     /// <summary>Counts as activity for the inactive threshold: a pull request received, a delivery, an acknowledgement.</summary>

@@ -3,29 +3,53 @@ using NATS.Client.JetStream.Models;
 namespace Goflux.InMemory.Internal;
 
 /// <summary>
-/// One pull consumer: where it is in its stream, what is pending, what waits for redelivery, its ack floor, its open
-/// pull requests and its counters. The rules of pending, acks, redelivery and the ack floor live here. Every member runs
-/// under the engine lock; deliveries, request endings and advisories are queued as effects.
+/// One pull consumer, with the state a nats-server 2.10 consumer keeps and the same rules: its position in the stream
+/// (<c>sseq</c>), the next delivery sequence (<c>dseq</c>), the ack floors, the cached pending count and how far it is
+/// valid, the pending set (first delivery sequence and timestamp of each unacknowledged message), redelivery counts,
+/// the redelivery queue, the last-per-subject skip list, the open pull requests, and one pending timer. Every member
+/// runs under the engine lock; deliveries, request endings and advisories are queued as effects.
 /// </summary>
-/// <remarks>Split by concern: this file holds the state, configuration and stream notifications;
-/// <c>ConsumerState.Delivery.cs</c> pull requests and deliveries; <c>ConsumerState.Acks.cs</c> acknowledgements and the
-/// ack floor; <c>ConsumerState.Deadlines.cs</c> ack waits, nak delays, backoff and exhaustion.</remarks>
+/// <remarks>Split by concern: this file holds the state, configuration, start and info; <c>.Delivery.cs</c> pull
+/// requests and the delivery loop; <c>.Acks.cs</c> acknowledgements and the ack floor; <c>.Pending.cs</c> the pending
+/// timer, ack waits, backoff and exhaustion; <c>.Stream.cs</c> what the stream tells it (new, removed, purged
+/// messages; interest); <c>.Lifecycle.cs</c> advisories and the inactive threshold.</remarks>
 internal sealed partial class ConsumerState : Scheduled
 {
     private readonly EngineContext _ctx;
-    private readonly Dictionary<ulong, PendingEntry> _pending = [];
-    private readonly HashSet<ulong> _redelivered = [];
-    private readonly LinkedList<ulong> _redeliveryQueue = new();
+    private readonly PendingSet _pending;
     private readonly LinkedList<PullRequest> _waiting = new();
+    private FilterSet? _filters;
 
-    /// <summary>For deliver last-per-subject: the sequences still to deliver from the initial snapshot.</summary>
-    private SortedSet<ulong>? _lastPerSubjectSkip;
+    /// <summary>
+    /// The subjects the stream signals this consumer for (new and removed messages, interest at publish):
+    /// <see langword="null"/> for all. They are the filters, except that an update removing every filter leaves the
+    /// server with an empty list, which matches nothing (S-103).
+    /// </summary>
+    private string[]? _signal;
+    private SkipList? _lss;
 
-    /// <summary>For deliver last-per-subject: the stream's last sequence when the consumer was created.</summary>
-    private ulong _lastPerSubjectEnd;
+    /// <summary>The retention the consumer applies on acks (the server's <c>o.retention</c>: the stream's at creation,
+    /// interest once the stream switches to it).</summary>
+    private StreamConfigRetention _retention;
 
-    /// <summary>Whether the last look for a delivery stopped at <c>max_ack_pending</c> (S-76) rather than running dry.</summary>
-    private bool _heldBack;
+    /// <summary>The retention the server's delivery loop read when it started (at creation): whether ack-none
+    /// deliveries apply retention.</summary>
+    private StreamConfigRetention _loopRetention;
+
+    /// <summary>The next stream sequence to look at (the server's <c>sseq</c>).</summary>
+    private ulong _sseq;
+
+    /// <summary>The next delivery (consumer) sequence (the server's <c>dseq</c>).</summary>
+    private ulong _dseq = 1;
+
+    private ulong _adflr;
+    private ulong _asflr;
+
+    /// <summary>The cached count of matching messages at or after <see cref="_sseq"/> (may run negative: reported as 0).</summary>
+    private long _npc;
+
+    /// <summary>The stream sequence up to which <see cref="_npc"/> has counted.</summary>
+    private ulong _npf;
 
     public ConsumerState(EngineContext ctx, StreamState stream, string name, ConsumerConfig config, DateTimeOffset created)
     {
@@ -34,7 +58,11 @@ internal sealed partial class ConsumerState : Scheduled
         Name = name;
         Config = config;
         Created = created;
-        Filters = FiltersOf(config);
+        SetFilters(config);
+        _signal = _filters is null ? null : [.. _filters.Filters];
+        _pending = new PendingSet(DeadlineOf);
+        _retention = stream.Config.Retention;
+        _loopRetention = stream.Config.Retention;
     }
 
     public StreamState Stream { get; }
@@ -43,47 +71,36 @@ internal sealed partial class ConsumerState : Scheduled
 
     public ConsumerConfig Config { get; private set; }
 
-    public string[] Filters { get; private set; }
+    /// <summary>Gets the filter subjects (empty for none).</summary>
+    public IReadOnlyList<string> Filters => _filters?.Filters ?? [];
 
     public DateTimeOffset Created { get; }
 
     public bool Deleted { get; private set; }
 
-    /// <summary>Gets the next stream sequence to consider for a new delivery.</summary>
-    public ulong NextSeq { get; private set; }
-
-    /// <summary>Gets the last consumer sequence handed out.</summary>
-    public ulong DeliveredConsumerSeq { get; private set; }
-
-    public ulong AckFloorConsumer { get; private set; }
-
-    public ulong AckFloorStream { get; private set; }
-
-    /// <summary>Gets the number of matching stored messages at or after <see cref="NextSeq"/>.</summary>
-    public ulong NumPending { get; private set; }
-
     public DateTimeOffset? LastActive { get; private set; }
-
-    /// <summary>
-    /// Gets a value indicating whether a no-wait pull request arriving now is kept open rather than answered "no
-    /// messages": the server counts pending messages plus queued redeliveries, even a queued message that turns out
-    /// exhausted or new messages that <c>max_ack_pending</c> holds back (S-70, S-76).
-    /// </summary>
-    public bool KeepsNoWaitRequestOpen => NumPending > 0 || _redeliveryQueue.Count > 0;
 
     public bool AckNone => Config.AckPolicy == ConsumerConfigAckPolicy.None;
 
     public bool AckAll => Config.AckPolicy == ConsumerConfigAckPolicy.All;
 
-    public bool Matches(string subject)
+    public int WaitingCount => _waiting.Count;
+
+    /// <summary>The redelivery limit, 0 for none.</summary>
+    private ulong MaxDeliver => Config.MaxDeliver > 0 ? (ulong)Config.MaxDeliver : 0;
+
+    /// <summary>The max-ack-pending limit, 0 for none (never with ack policy none).</summary>
+    private int MaxAckPending => !AckNone && Config.MaxAckPending > 0 ? (int)Config.MaxAckPending : 0;
+
+    /// <summary>Whether the stream signals this consumer about a message on <paramref name="subject"/>.</summary>
+    public bool Signaled(string subject)
     {
-        var filters = Filters;
-        if (filters.Length == 0)
+        if (_signal is null)
         {
             return true;
         }
 
-        foreach (var f in filters)
+        foreach (var f in _signal)
         {
             if (Subjects.Matches(f, subject))
             {
@@ -94,15 +111,157 @@ internal sealed partial class ConsumerState : Scheduled
         return false;
     }
 
+    /// <summary>Whether the consumer's filters match <paramref name="subject"/> (no filter matches everything).</summary>
+    public bool Matches(string subject) => _filters is null || _filters.Matches(subject);
+
+    /// <summary>Chooses the starting sequence (S-59 to S-64), as a fresh consumer reports it (S-61, S-101: ack floor
+    /// 0/0, delivered at start − 1), and counts what is pending.</summary>
+    /// <remarks>Long because it is the server's one start selection, a case per deliver policy.</remarks>
+    public void Start()
+    {
+        var store = Stream.Store;
+        var clamp = true;
+        if (Config.OptStartSeq > 0)
+        {
+            _sseq = Config.OptStartSeq;
+        }
+        else
+        {
+            switch (Config.DeliverPolicy)
+            {
+                case ConsumerConfigDeliverPolicy.All:
+                    _sseq = store.FirstSeq;
+                    break;
+                case ConsumerConfigDeliverPolicy.Last when _filters is null:
+                    // The server takes the last sequence as it is, without the clamp below: the start stays there
+                    // even when that message is gone (at least 1 on an empty stream).
+                    _sseq = Math.Max(store.LastSeq, 1);
+                    clamp = false;
+                    break;
+                case ConsumerConfigDeliverPolicy.Last:
+                    foreach (var f in _filters.Filters)
+                    {
+                        var last = store.FilteredState(1, f, lastPerSubject: false).Last;
+                        _sseq = Math.Max(_sseq, last);
+                    }
+
+                    break;
+                case ConsumerConfigDeliverPolicy.LastPerSubject when Stream.Config.MaxMsgsPerSubject == 1:
+                    _sseq = store.FirstSeq;
+                    break;
+                case ConsumerConfigDeliverPolicy.LastPerSubject:
+                    var seqs = new List<ulong>();
+                    foreach (var f in (IReadOnlyList<string>?)_filters?.Filters ?? [Config.FilterSubject ?? string.Empty])
+                    {
+                        foreach (var subject in store.SubjectsMatching(f))
+                        {
+                            if (store.LoadLast(subject) is { } m)
+                            {
+                                seqs.Add(m.Sequence);
+                            }
+                        }
+                    }
+
+                    seqs.Sort();
+                    _sseq = seqs.Count == 0 ? store.LastSeq : seqs[0];
+                    _lss = new SkipList(store.LastSeq, seqs);
+                    break;
+                case ConsumerConfigDeliverPolicy.ByStartTime when Config.OptStartTime is { } time:
+                    _sseq = store.SeqFromTime(time);
+                    if (_filters is not null)
+                    {
+                        // Skip ahead to the first message matching a filter, when that lies within the stream.
+                        var nseq = store.LastSeq;
+                        foreach (var f in _filters.Filters)
+                        {
+                            var first = store.FilteredState(store.FirstSeq, f, lastPerSubject: false).First;
+                            if (first >= _sseq && first < nseq)
+                            {
+                                nseq = first;
+                            }
+                        }
+
+                        if (nseq > _sseq && nseq < store.LastSeq)
+                        {
+                            _sseq = nseq;
+                        }
+                    }
+
+                    break;
+                default:
+                    _sseq = store.LastSeq + 1; // deliver new
+                    break;
+            }
+        }
+
+        if (!clamp)
+        {
+        }
+        else if (store.FirstSeq == 0)
+        {
+            _sseq = 1;
+        }
+        else if (_sseq < store.FirstSeq)
+        {
+            _sseq = store.FirstSeq;
+        }
+        else if (_sseq > store.LastSeq)
+        {
+            _sseq = store.LastSeq + 1;
+        }
+
+        // The server drops a skip list whose first entry is already at or past where it would resume (a single
+        // subject whose last message is the stream's last): the consumer then reads on from there.
+        if (_lss is { Seqs.Count: > 0 } skip && _sseq >= skip.Resume)
+        {
+            _lss = null;
+        }
+
+        // As stored for a fresh consumer: delivered at start − 1, nothing delivered or acknowledged.
+        _dseq = 1;
+        _adflr = 0;
+        _asflr = 0;
+        RecountPending();
+        ArmInactivity(_ctx.Now);
+    }
+
     /// <summary>Applies an update already checked by the rules (S-50, S-51): state is kept.</summary>
     public void Reconfigure(ConsumerConfig config)
     {
+        var old = Config;
         Config = config;
-        Filters = FiltersOf(config);
-        RecountPending();
+        if (config.AckWait != old.AckWait && IsTimerArmed)
+        {
+            ResetTimer(TimeSpan.FromMilliseconds(100));
+        }
+
+        if (config.AckWait != old.AckWait || !SameBackoff(config, old))
+        {
+            _pending.Reschedule(DeadlineOf);
+        }
+
+        var oldFilters = Filters;
+        SetFilters(config);
+        if (!oldFilters.Order(StringComparer.Ordinal).SequenceEqual(Filters.Order(StringComparer.Ordinal)))
+        {
+            _signal = [.. Filters];
+        }
+
         ArmInactivity(_ctx.Now);
-        Dispatch();
+        if (Stream.Config.Retention == StreamConfigRetention.Interest)
+        {
+            Stream.RemoveUninteresting(from: _asflr, ignore: null);
+        }
+
+        RecountPending();
+        if (config.MaxAckPending != old.MaxAckPending)
+        {
+            Dispatch();
+        }
     }
+
+    /// <summary>The stream switched to interest retention: acks apply it from now on.</summary>
+    public void RetentionChangedToInterest() => _retention = StreamConfigRetention.Interest;
 
     /// <summary>The consumer was deleted (or its stream): no more deliveries; open pull requests end with <paramref name="error"/>.</summary>
     public void Stop(Exception error)
@@ -119,6 +278,7 @@ internal sealed partial class ConsumerState : Scheduled
             _waiting.RemoveFirst();
             node.Value.Node = null;
             node.Value.Owner = null;
+            node.Value.Ending = PullEnding.ConsumerDeleted;
             _ctx.EndRequest(node.Value, error);
         }
     }
@@ -126,179 +286,41 @@ internal sealed partial class ConsumerState : Scheduled
     /// <summary>The engine was disposed: open pull requests end with <paramref name="error"/>.</summary>
     public void Close(Exception error) => Stop(error);
 
-    /// <summary>A message was stored in the stream.</summary>
-    public void OnStored(StoredMessage m)
+    public ConsumerInfo Info(DateTimeOffset now)
     {
-        if (Matches(m.Subject))
+        ProcessWaiting(endOfStream: false, now);
+        return new ConsumerInfo
         {
-            NumPending++;
-        }
+            StreamName = Stream.Name,
+            Name = Name,
+            Config = Config,
+            Created = Created,
+            Ts = now,
+            Delivered = new SequenceInfo { ConsumerSeq = _dseq - 1, StreamSeq = _sseq == 0 ? 0 : _sseq - 1, LastActive = LastActive ?? default },
+            AckFloor = new SequenceInfo { ConsumerSeq = _adflr, StreamSeq = _asflr },
+            NumAckPending = _pending.Count,
+            NumRedelivered = _pending.RedeliveredCount,
+            NumWaiting = _waiting.Count,
+            NumPending = CheckNumPending(),
+        };
     }
 
-    /// <summary>A stored message was removed (limits, age, retention); pending entries stay until the next check (S-99).</summary>
-    public void OnRemoved(ulong seq, string subject)
+    private static bool SameBackoff(ConsumerConfig a, ConsumerConfig b)
+        => (a.Backoff ?? []).SequenceEqual(b.Backoff ?? []);
+
+    private void SetFilters(ConsumerConfig config)
     {
-        var counted = _lastPerSubjectSkip is { } skip && seq <= _lastPerSubjectEnd
-            ? skip.Remove(seq)
-            : seq >= NextSeq && Matches(subject);
-        if (counted && NumPending > 0)
-        {
-            NumPending--;
-        }
+        var filters = config.FilterSubjects is { Count: > 0 } many
+            ? [.. many]
+            : string.IsNullOrEmpty(config.FilterSubject) ? (string[])[] : [config.FilterSubject];
+        _filters = filters.Length == 0 ? null : new FilterSet(filters);
     }
 
-    /// <summary>The stream was purged: the consumer moves to its end (S-14).</summary>
-    public void OnPurged(ulong lastSeq)
+    /// <summary>Deliver last-per-subject: the sequences to deliver first, and where to go on after them.</summary>
+    private sealed class SkipList(ulong resume, List<ulong> seqs)
     {
-        _pending.Clear();
-        _redelivered.Clear();
-        _redeliveryQueue.Clear();
-        _deadlines.Clear();
-        _lastPerSubjectSkip = null;
-        NextSeq = lastSeq + 1;
-        AckFloorStream = lastSeq;
-        AckFloorConsumer = DeliveredConsumerSeq;
-        NumPending = 0;
-    }
+        public ulong Resume { get; } = resume;
 
-    /// <summary>Whether this consumer still needs <paramref name="m"/> acknowledged (interest retention).</summary>
-    public bool NeedsAck(StoredMessage m)
-    {
-        if (!Matches(m.Subject) || m.Sequence <= AckFloorStream)
-        {
-            return false;
-        }
-
-        return m.Sequence >= NextSeq || _pending.ContainsKey(m.Sequence);
-    }
-
-    public ConsumerInfo Info(DateTimeOffset now) => new()
-    {
-        StreamName = Stream.Name,
-        Name = Name,
-        Config = Config,
-        Created = Created,
-        Ts = now,
-        Delivered = new SequenceInfo { ConsumerSeq = DeliveredConsumerSeq, StreamSeq = NextSeq == 0 ? 0 : NextSeq - 1, LastActive = LastActive ?? default },
-        AckFloor = new SequenceInfo { ConsumerSeq = AckFloorConsumer, StreamSeq = AckFloorStream },
-        NumAckPending = _pending.Count,
-        NumRedelivered = _redelivered.Count,
-        NumWaiting = _waiting.Count,
-        NumPending = NumPending,
-    };
-
-    /// <summary>Chooses the starting sequence (S-59 to S-64) and the initial counters (S-101).</summary>
-    public void Start()
-    {
-        var s = Stream;
-        var last = s.LastSeq;
-        ulong start;
-        switch (Config.DeliverPolicy)
-        {
-            case ConsumerConfigDeliverPolicy.Last:
-                start = last == 0 ? 1 : last + 1;
-                StoredMessage? found = null;
-                foreach (var m in s.All())
-                {
-                    if (Matches(m.Subject))
-                    {
-                        found = m;
-                    }
-                }
-
-                if (found is not null)
-                {
-                    start = found.Sequence;
-                }
-
-                break;
-            case ConsumerConfigDeliverPolicy.New:
-                start = last + 1;
-                break;
-            case ConsumerConfigDeliverPolicy.ByStartSequence:
-                start = last == 0 ? 1 : Math.Min(Math.Max(Config.OptStartSeq, s.FirstSeq), last + 1);
-                break;
-            case ConsumerConfigDeliverPolicy.ByStartTime:
-                start = s.All().FirstOrDefault(m => m.Time >= Config.OptStartTime)?.Sequence ?? last + 1;
-                break;
-            case ConsumerConfigDeliverPolicy.LastPerSubject:
-                var skip = new SortedSet<ulong>();
-                foreach (var (subject, seq) in s.LastPerSubject())
-                {
-                    if (Matches(subject))
-                    {
-                        skip.Add(seq);
-                    }
-                }
-
-                _lastPerSubjectSkip = skip;
-                _lastPerSubjectEnd = last;
-                start = skip.Count > 0 ? skip.Min : last + 1;
-                break;
-            default:
-                start = s.FirstSeq;
-                break;
-        }
-
-        NextSeq = start;
-
-        // 2.10 reports a fresh consumer's ack floor as 0/0 whatever its start; it moves on the first ack.
-        AckFloorStream = 0;
-        AckFloorConsumer = 0;
-        RecountPending();
-        ArmInactivity(_ctx.Now);
-    }
-
-    private static string[] FiltersOf(ConsumerConfig config)
-    {
-        if (config.FilterSubjects is { Count: > 0 } many)
-        {
-            return [.. many];
-        }
-
-        return string.IsNullOrEmpty(config.FilterSubject) ? [] : [config.FilterSubject];
-    }
-
-    private void RecountPending()
-    {
-        if (_lastPerSubjectSkip is { } skip)
-        {
-            var after = (ulong)Stream.All().LongCount(m => m.Sequence > _lastPerSubjectEnd && m.Sequence >= NextSeq && Matches(m.Subject));
-            NumPending = (ulong)skip.Count + after;
-            return;
-        }
-
-        NumPending = (ulong)Stream.All().LongCount(m => m.Sequence >= NextSeq && Matches(m.Subject));
-    }
-
-    /// <summary>What is pending for one message.</summary>
-    private sealed class PendingEntry
-    {
-        public PendingEntry(ulong seq, ulong consumerSeq)
-        {
-            Seq = seq;
-            ConsumerSeq = consumerSeq;
-            FirstConsumerSeq = consumerSeq;
-        }
-
-        public ulong Seq { get; }
-
-        public ulong ConsumerSeq { get; set; }
-
-        /// <summary>
-        /// Gets the consumer sequence of the first delivery. The server's pending record keeps it across redeliveries
-        /// (<c>trackPending</c> only refreshes the timestamp), and the ack floor arithmetic uses it (S-101).
-        /// </summary>
-        public ulong FirstConsumerSeq { get; }
-
-        public ulong Deliveries { get; set; }
-
-        public long Version { get; set; }
-
-        /// <summary>Gets or sets what the current deadline waits for.</summary>
-        public DeadlineCause Cause { get; set; }
-
-        /// <summary>Gets or sets a value indicating whether the message is queued for redelivery.</summary>
-        public bool Queued { get; set; }
+        public List<ulong> Seqs { get; } = seqs;
     }
 }

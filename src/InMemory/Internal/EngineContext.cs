@@ -23,6 +23,8 @@ internal sealed class EngineContext
         Idle = new IdleTracker(this);
     }
 
+    private readonly Queue<Action> _deferred = new();
+
     public Lock Gate { get; } = new();
 
     public InMemoryJetStream Owner { get; }
@@ -126,6 +128,22 @@ internal sealed class EngineContext
 
     public ConsumerState GetConsumer(string stream, string consumer)
         => GetStream(stream).Consumer(consumer) ?? throw Errors.ConsumerNotFound();
+
+    /// <summary>
+    /// Queues a state change to make once the current operation is done, still under the lock (what the server does in
+    /// a goroutine of its own, such as settling a pending message a limit removed). Run by <see cref="EngineOperation"/>
+    /// before it leaves, in the order queued.
+    /// </summary>
+    public void Defer(Action change) => _deferred.Enqueue(change);
+
+    /// <summary>Runs the deferred state changes (and those they defer). Under the lock.</summary>
+    internal void RunDeferred()
+    {
+        while (_deferred.TryDequeue(out var change))
+        {
+            change();
+        }
+    }
 
     /// <summary>Starts an engine operation: takes the lock; disposing the result leaves (see <see cref="EngineOperation"/>).</summary>
     public EngineOperation Enter() => new(this);

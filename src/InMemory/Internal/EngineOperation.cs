@@ -35,6 +35,7 @@ internal ref struct EngineOperation
         List<Effect>? batch;
         try
         {
+            _ctx.RunDeferred();
             batch = _ctx.Effects.Take();
         }
         finally

@@ -1,47 +1,57 @@
 using Goflux;
+using NATS.Client.JetStream.Models;
 
 namespace Goflux.InMemory.Internal;
 
-/// <summary>One stream's stored messages, by sequence and by subject. Every member runs under the engine lock.</summary>
+/// <summary>
+/// One stream's stored messages with the server's memory-store rules: the stream state (first and last sequence,
+/// messages, bytes), per-subject state, limits and their discard policies, purges (all, by subject, keep, up to a
+/// sequence), and the lookups consumers use (next message for a filter, last message of a subject, pending counts).
+/// Every member runs under the engine lock.
+/// </summary>
+/// <remarks>
+/// Behaviour follows nats-server 2.10's memory store, quirks included, because clients observe them: a compaction whose
+/// new first sequence has no message keeps the old first sequence; a purge sets the first sequence to the last plus one;
+/// pending counts for several filters visit only the subjects the server's filter tree reaches (S-103). Each removal of
+/// one message is reported to <see cref="Removed"/>; purges and compactions, which the server reports as one batch,
+/// are not (the stream recounts its consumers instead).
+/// </remarks>
 internal sealed class MessageStore
 {
     private readonly List<StoredMessage?> _slots = [];
-    private readonly Dictionary<string, SubjectState> _subjects = new(StringComparer.Ordinal);
-    private int _head;
+    private readonly Dictionary<string, SubjectState> _fss = new(StringComparer.Ordinal);
     private ulong _slotBase = 1; // sequence of _slots[0]
+    private int _head; // no message below this slot index
+    private StreamConfig _config;
+    private long _maxp;
+
+    public MessageStore(StreamConfig config)
+    {
+        _config = config;
+        _maxp = config.MaxMsgsPerSubject;
+    }
+
+    /// <summary>Gets or sets what is told about each single removal (limits, age, delete, subject purge, retention).</summary>
+    public Action<StoredMessage>? Removed { get; set; }
+
+    public ulong FirstSeq { get; private set; }
 
     public ulong LastSeq { get; private set; }
-
-    public DateTimeOffset LastTime { get; private set; }
 
     public long Messages { get; private set; }
 
     public long Bytes { get; private set; }
 
-    public ulong FirstSeq
-    {
-        get
-        {
-            var first = FirstStored();
-            return first?.Sequence ?? LastSeq + 1;
-        }
-    }
+    public DateTimeOffset FirstTime { get; private set; }
 
-    public int NumSubjects => _subjects.Count;
+    public DateTimeOffset LastTime { get; private set; }
 
-    public StoredMessage? FirstStored()
-    {
-        for (var i = _head; i < _slots.Count; i++)
-        {
-            if (_slots[i] is { } m)
-            {
-                return m;
-            }
-        }
+    public int NumSubjects => _fss.Count;
 
-        return null;
-    }
+    /// <summary>Gets the deleted sequences between first and last, as the server's fast state counts them.</summary>
+    public long NumDeleted => LastSeq > FirstSeq ? Math.Max(0, (long)(LastSeq - FirstSeq + 1) - Messages) : 0;
 
+    /// <summary>The message stored under <paramref name="seq"/>, or <see langword="null"/>.</summary>
     public StoredMessage? Get(ulong seq)
     {
         if (seq < _slotBase)
@@ -53,10 +63,22 @@ internal sealed class MessageStore
         return idx < (ulong)_slots.Count ? _slots[(int)idx] : null;
     }
 
-    /// <summary>The next stored message at or after <paramref name="seq"/>.</summary>
+    /// <summary>Every stored message in sequence order.</summary>
+    public IEnumerable<StoredMessage> All()
+    {
+        for (var i = _head; i < _slots.Count; i++)
+        {
+            if (_slots[i] is { } m)
+            {
+                yield return m;
+            }
+        }
+    }
+
+    /// <summary>The first stored message at or after <paramref name="seq"/>, or <see langword="null"/>.</summary>
     public StoredMessage? NextFrom(ulong seq)
     {
-        var start = seq < _slotBase ? 0 : seq - _slotBase;
+        var start = seq < _slotBase ? 0UL : seq - _slotBase;
         if (start < (ulong)_head)
         {
             start = (ulong)_head;
@@ -73,155 +95,782 @@ internal sealed class MessageStore
         return null;
     }
 
-    public IEnumerable<StoredMessage> All()
+    /// <summary>Applies a changed configuration (S-13): discard-old limits trim at once, a per-subject limit only when it
+    /// lowers a positive one or there was none (0), and max age expires what is due.</summary>
+    public void Reconfigure(StreamConfig config, DateTimeOffset now)
     {
-        for (var i = _head; i < _slots.Count; i++)
+        _config = config;
+        EnforceMsgLimit();
+        EnforceBytesLimit();
+        var old = _maxp;
+        _maxp = config.MaxMsgsPerSubject < -1 ? -1 : config.MaxMsgsPerSubject;
+        if (_maxp > 0 && (old == 0 || _maxp < old))
         {
-            if (_slots[i] is { } m)
+            foreach (var (subject, state) in _fss.ToList())
             {
-                yield return m;
+                if (state.Msgs > (ulong)_maxp)
+                {
+                    EnforcePerSubjectLimit(subject, state);
+                }
             }
         }
+
+        if (config.MaxAge > TimeSpan.Zero)
+        {
+            Expire(now);
+        }
     }
 
-    public ulong LastSeqOnSubject(string subject)
+    /// <summary>Why a message was not stored (discard new, S-36, S-37), or <see langword="null"/> when it fits.</summary>
+    public string? CheckDiscardNew(string subject, long size)
     {
-        if (!_subjects.TryGetValue(subject, out var s))
+        if (_config.Discard != StreamConfigDiscard.New)
         {
-            return 0;
+            return null;
         }
 
-        while (s.Seqs.Count > 0)
+        var atSubjectLimit = _fss.TryGetValue(subject, out var ss) && _maxp > 0 && ss.Msgs >= (ulong)_maxp;
+        if (atSubjectLimit && _config.DiscardNewPerSubject)
         {
-            var last = s.Seqs.PeekLast();
-            if (Get(last) is not null)
+            return "maximum messages per subject exceeded";
+        }
+
+        if (_config.MaxMsgs > 0 && Messages >= _config.MaxMsgs && !atSubjectLimit)
+        {
+            return "maximum messages exceeded";
+        }
+
+        if (_config.MaxBytes > 0 && Bytes + size >= _config.MaxBytes)
+        {
+            if (!atSubjectLimit)
             {
-                return last;
+                return "maximum bytes exceeded";
             }
 
-            s.Seqs.PopLast();
-        }
-
-        return 0;
-    }
-
-    public int CountOnSubject(string subject) => _subjects.TryGetValue(subject, out var s) ? s.Count : 0;
-
-    public IEnumerable<(string Subject, ulong LastSeq)> LastPerSubject()
-    {
-        foreach (var (subject, _) in _subjects)
-        {
-            var last = LastSeqOnSubject(subject);
-            if (last != 0)
+            // At the subject limit the oldest message of the subject is replaced: it must free enough room.
+            Recalculate(subject, ss!);
+            if (Get(ss!.First) is not { } oldest || oldest.Size < size)
             {
-                yield return (subject, last);
+                return "maximum bytes exceeded";
             }
         }
+
+        return null;
     }
 
-    public ulong OldestOnSubject(string subject)
-    {
-        if (!_subjects.TryGetValue(subject, out var s))
-        {
-            return 0;
-        }
-
-        while (s.Seqs.Count > 0)
-        {
-            var first = s.Seqs.PeekFirst();
-            if (Get(first) is not null)
-            {
-                return first;
-            }
-
-            s.Seqs.PopFirst();
-        }
-
-        return 0;
-    }
-
-    public ulong NextSequence() => LastSeq + 1;
-
-    /// <summary>Assigns a sequence without storing anything (interest retention with no interest).</summary>
-    public void Skip(DateTimeOffset now)
-    {
-        LastSeq++;
-        LastTime = now;
-        EnsureSlot(LastSeq);
-    }
-
+    /// <summary>Stores a message under the next sequence, then applies the per-subject, message and byte limits.</summary>
     public StoredMessage Store(string subject, byte[] data, MessageHeaders? headers, long size, DateTimeOffset now, string? msgId)
     {
-        var seq = ++LastSeq;
-        var m = new StoredMessage(seq, subject, data, headers, now, msgId, size);
-        EnsureSlot(seq);
-        _slots[(int)(seq - _slotBase)] = m;
-        Messages++;
-        Bytes += size;
-        LastTime = now;
-        if (!_subjects.TryGetValue(subject, out var st))
+        var seq = LastSeq + 1;
+        if (Messages == 0)
         {
-            st = new SubjectState();
-            _subjects[subject] = st;
+            FirstSeq = seq;
+            FirstTime = now;
         }
 
-        st.Count++;
-        st.Seqs.PushLast(seq);
+        var m = new StoredMessage(seq, subject, data, headers, now, msgId, size);
+        Place(m);
+        Messages++;
+        Bytes += size;
+        LastSeq = seq;
+        LastTime = now;
+        if (_fss.TryGetValue(subject, out var ss))
+        {
+            ss.Msgs++;
+            ss.Last = seq;
+            ss.LastNeedsUpdate = false;
+            if (_maxp > 0 && ss.Msgs > (ulong)_maxp)
+            {
+                EnforcePerSubjectLimit(subject, ss);
+            }
+        }
+        else
+        {
+            _fss[subject] = new SubjectState { Msgs = 1, First = seq, Last = seq };
+        }
+
+        EnforceMsgLimit();
+        EnforceBytesLimit();
         return m;
     }
 
-    public bool Remove(ulong seq, out StoredMessage? removed)
+    /// <summary>Uses the next sequence without storing anything (interest retention without interest, S-38).</summary>
+    public ulong Skip(DateTimeOffset now)
     {
-        removed = Get(seq);
-        if (removed is null)
+        var seq = ++LastSeq;
+        LastTime = now;
+        if (Messages == 0)
+        {
+            FirstSeq = seq + 1;
+            FirstTime = now;
+        }
+
+        return seq;
+    }
+
+    /// <summary>Removes one message; <see langword="false"/> when there is none under <paramref name="seq"/>.</summary>
+    public bool Remove(ulong seq)
+    {
+        if (Get(seq) is not { } m)
         {
             return false;
         }
 
-        _slots[(int)(seq - _slotBase)] = null;
-        Messages--;
-        Bytes -= removed.Size;
-        if (_subjects.TryGetValue(removed.Subject, out var st))
+        if (Messages > 0)
         {
-            st.Count--;
-            while (st.Seqs.Count > 0 && Get(st.Seqs.PeekFirst()) is null)
-            {
-                st.Seqs.PopFirst();
-            }
-
-            if (st.Count == 0)
-            {
-                _subjects.Remove(removed.Subject);
-            }
+            Messages--;
+            Bytes -= Math.Min(m.Size, Bytes);
         }
 
+        _slots[(int)(seq - _slotBase)] = null;
+        UpdateFirstSeq(seq);
+        RemoveSeqPerSubject(m.Subject, seq);
         Compact();
+        Removed?.Invoke(m);
         return true;
     }
 
-    public void Purge()
+    /// <summary>Removes every message: the first sequence becomes the last plus one (S-14).</summary>
+    /// <returns>How many were removed.</returns>
+    public ulong Purge() => PurgeFrom(LastSeq + 1);
+
+    /// <summary>
+    /// A purge request (S-14): by subject (wildcards allowed), keeping the newest <paramref name="keep"/>, or up to but
+    /// not including <paramref name="sequence"/>. Without a subject the store compacts, which reports no single removal.
+    /// </summary>
+    /// <returns>How many were removed.</returns>
+    public ulong PurgeEx(string? subject, ulong sequence, ulong keep)
+    {
+        if (string.IsNullOrEmpty(subject) || subject == ">")
+        {
+            if (keep == 0 && sequence == 0)
+            {
+                return Purge();
+            }
+
+            if (sequence > 1)
+            {
+                return CompactTo(sequence);
+            }
+
+            if (keep > 0)
+            {
+                return keep >= (ulong)Messages ? 0 : CompactTo(LastSeq - keep + 1);
+            }
+
+            return 0;
+        }
+
+        var ss = FilteredState(1, subject, lastPerSubject: false);
+        if (ss.Msgs == 0)
+        {
+            return 0;
+        }
+
+        var toRemove = ss.Msgs;
+        if (keep > 0)
+        {
+            if (keep >= toRemove)
+            {
+                return 0;
+            }
+
+            toRemove -= keep;
+        }
+
+        var last = sequence > 1 ? sequence - 1 : ss.Last;
+        ulong purged = 0;
+        for (var seq = ss.First; seq <= last && seq >= ss.First; seq++)
+        {
+            if (Get(seq) is { } m && Subjects.Matches(subject, m.Subject) && Remove(seq))
+            {
+                purged++;
+                if (purged >= toRemove)
+                {
+                    break;
+                }
+            }
+
+            if (seq == ulong.MaxValue)
+            {
+                break;
+            }
+        }
+
+        return purged;
+    }
+
+    /// <summary>Removes every message below <paramref name="seq"/> (the server's compaction, quirks included).</summary>
+    /// <returns>How many were removed.</returns>
+    public ulong CompactTo(ulong seq)
+    {
+        if (seq == 0)
+        {
+            return Purge();
+        }
+
+        if (seq > LastSeq)
+        {
+            // Past the end: like a purge that makes the next message take seq.
+            var removed = (ulong)Messages;
+            ClearAll(seq);
+            LastSeq = seq - 1;
+            return removed;
+        }
+
+        var oldFirst = FirstSeq;
+
+        // The new first sequence is the first stored at or after seq; when there is none it stays as it was.
+        for (var s = seq; s <= LastSeq; s++)
+        {
+            if (Get(s) is { } first)
+            {
+                FirstSeq = s;
+                FirstTime = first.Time;
+                break;
+            }
+
+            if (s == ulong.MaxValue)
+            {
+                break;
+            }
+        }
+
+        ulong purged = 0;
+        long bytes = 0;
+        for (var s = seq - 1; s >= oldFirst && s >= _slotBase; s--)
+        {
+            if (Get(s) is { } m)
+            {
+                bytes += m.Size;
+                purged++;
+                RemoveSeqPerSubject(m.Subject, s);
+                _slots[(int)(s - _slotBase)] = null;
+            }
+
+            if (s == 0)
+            {
+                break;
+            }
+        }
+
+        purged = Math.Min(purged, (ulong)Messages);
+        Messages -= (long)purged;
+        Bytes -= Math.Min(bytes, Bytes);
+        Compact();
+        return purged;
+    }
+
+    /// <summary>Removes the oldest messages beyond max age (S-35).</summary>
+    public void Expire(DateTimeOffset now)
+    {
+        var maxAge = _config.MaxAge;
+        if (maxAge <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        while (Get(FirstSeq) is { } m && EngineContext.Add(m.Time, maxAge) <= now)
+        {
+            Remove(m.Sequence);
+        }
+    }
+
+    /// <summary>When the oldest message reaches max age, or <see langword="null"/>.</summary>
+    public DateTimeOffset? NextExpiry()
+    {
+        if (_config.MaxAge <= TimeSpan.Zero || Messages == 0)
+        {
+            return null;
+        }
+
+        return Get(FirstSeq) is { } m ? EngineContext.Add(m.Time, _config.MaxAge) : EngineContext.Add(LastTime, _config.MaxAge);
+    }
+
+    /// <summary>The first message at or after <paramref name="start"/> matching <paramref name="filter"/> (null or
+    /// <c>&gt;</c> for all); the sequence it was found at, or the last sequence when none was (the server's EOF).</summary>
+    public (StoredMessage? Message, ulong Seq) LoadNext(string? filter, ulong start)
+    {
+        if (start < FirstSeq)
+        {
+            start = FirstSeq;
+        }
+
+        if (start > LastSeq || Messages == 0)
+        {
+            return (null, LastSeq);
+        }
+
+        var all = string.IsNullOrEmpty(filter) || filter == ">";
+        for (var m = NextFrom(start); m is not null; m = NextFrom(m.Sequence + 1))
+        {
+            if (all || Subjects.Matches(filter!, m.Subject))
+            {
+                return (m, m.Sequence);
+            }
+        }
+
+        return (null, LastSeq);
+    }
+
+    /// <summary>As <see cref="LoadNext"/> for several filters.</summary>
+    public (StoredMessage? Message, ulong Seq) LoadNextMulti(FilterSet filters, ulong start)
+    {
+        if (start < FirstSeq)
+        {
+            start = FirstSeq;
+        }
+
+        if (start > LastSeq || Messages == 0)
+        {
+            return (null, LastSeq);
+        }
+
+        for (var m = NextFrom(start); m is not null; m = NextFrom(m.Sequence + 1))
+        {
+            if (filters.Matches(m.Subject))
+            {
+                return (m, m.Sequence);
+            }
+        }
+
+        return (null, LastSeq);
+    }
+
+    /// <summary>The last message matching <paramref name="subject"/> (wildcards allowed), or <see langword="null"/>.</summary>
+    public StoredMessage? LoadLast(string? subject)
+    {
+        if (string.IsNullOrEmpty(subject) || subject == ">")
+        {
+            return Get(LastSeq);
+        }
+
+        if (!subject.Contains('*', StringComparison.Ordinal) && !subject.Contains('>', StringComparison.Ordinal))
+        {
+            if (_fss.TryGetValue(subject, out var ss) && ss.Msgs > 0)
+            {
+                Recalculate(subject, ss);
+                return Get(ss.Last);
+            }
+
+            return null;
+        }
+
+        var fs = FilteredState(1, subject, lastPerSubject: true);
+        return fs.Msgs > 0 ? Get(fs.Last) : null;
+    }
+
+    /// <summary>The number of messages on one literal subject.</summary>
+    public ulong CountOnSubject(string subject) => _fss.TryGetValue(subject, out var ss) ? ss.Msgs : 0;
+
+    /// <summary>Per matching subject, its message count (the server's subjects totals).</summary>
+    public IEnumerable<string> SubjectsMatching(string? filter)
+    {
+        var all = string.IsNullOrEmpty(filter) || filter == ">";
+        foreach (var subject in _fss.Keys)
+        {
+            if (all || Subjects.Matches(filter!, subject))
+            {
+                yield return subject;
+            }
+        }
+    }
+
+    /// <summary>The first sequence whose message is at or after <paramref name="time"/> (the server's search, which
+    /// assumes no gaps: an interior delete can make it land later than the true first).</summary>
+    public ulong SeqFromTime(DateTimeOffset time)
+    {
+        if (Messages == 0)
+        {
+            return LastSeq + 1;
+        }
+
+        if (Get(FirstSeq) is { } first && time <= first.Time)
+        {
+            return FirstSeq;
+        }
+
+        StoredMessage? last = null;
+        for (var s = LastSeq; s > FirstSeq; s--)
+        {
+            if ((last = Get(s)) is not null)
+            {
+                break;
+            }
+        }
+
+        if (last is null)
+        {
+            return FirstSeq;
+        }
+
+        if (time == last.Time)
+        {
+            return LastSeq;
+        }
+
+        if (time > last.Time)
+        {
+            return LastSeq + 1;
+        }
+
+        // sort.Search over [0, Messages) with "the message at FirstSeq + i exists and is not older than time".
+        long lo = 0, hi = Messages;
+        while (lo < hi)
+        {
+            var h = (long)((ulong)(lo + hi) >> 1);
+            if (Get(FirstSeq + (ulong)h) is { } m && m.Time >= time)
+            {
+                hi = h;
+            }
+            else
+            {
+                lo = h + 1;
+            }
+        }
+
+        return (ulong)lo + FirstSeq;
+    }
+
+    /// <summary>
+    /// Messages at or after <paramref name="sseq"/> matching <paramref name="filter"/>: their count (for last per subject,
+    /// subjects), first and last sequence. The server's algorithm, including its shortcuts, so counts agree where they
+    /// are approximate.
+    /// </summary>
+    /// <remarks>Long because it is the server's one filtered-state computation: totals from the per-subject state,
+    /// then a scan in whichever direction is shorter.</remarks>
+    public (ulong Msgs, ulong First, ulong Last) FilteredState(ulong sseq, string? filter, bool lastPerSubject)
+    {
+        if (sseq < FirstSeq)
+        {
+            sseq = FirstSeq;
+        }
+
+        if (sseq > LastSeq)
+        {
+            return (0, 0, 0);
+        }
+
+        var all = string.IsNullOrEmpty(filter) || filter == ">";
+        if (all && sseq <= FirstSeq)
+        {
+            return (lastPerSubject ? (ulong)_fss.Count : (ulong)Messages, FirstSeq, LastSeq);
+        }
+
+        bool IsMatch(string subject) => all || Subjects.Matches(filter!, subject);
+        var matched = new List<(string Subject, SubjectState State)>();
+        foreach (var (subject, state) in _fss)
+        {
+            if (IsMatch(subject))
+            {
+                matched.Add((subject, state));
+            }
+        }
+
+        return Scan(sseq, matched, IsMatch, lastPerSubject, includeFirstScan: true);
+    }
+
+    /// <summary>Pending count for one filter from <paramref name="sseq"/> (the server's NumPending).</summary>
+    public ulong NumPending(ulong sseq, string? filter, bool lastPerSubject) => FilteredState(sseq, filter, lastPerSubject).Msgs;
+
+    /// <summary>
+    /// Pending count for several filters from <paramref name="sseq"/> (the server's NumPendingMulti): the per-subject
+    /// totals come from the subjects the server's filter tree reaches, which is not always every matching subject
+    /// (S-103), while the scan that corrects partial subjects matches exactly.
+    /// </summary>
+    public ulong NumPendingMulti(ulong sseq, FilterSet filters, bool lastPerSubject)
+    {
+        if (sseq < FirstSeq)
+        {
+            sseq = FirstSeq;
+        }
+
+        if (sseq > LastSeq)
+        {
+            return 0;
+        }
+
+        var matched = new List<(string Subject, SubjectState State)>();
+        filters.Intersect(_fss.Keys, subject => matched.Add((subject, _fss[subject])));
+        return Scan(sseq, matched, filters.Matches, lastPerSubject, includeFirstScan: false).Msgs;
+    }
+
+    private (ulong Msgs, ulong First, ulong Last) Scan(
+        ulong sseq,
+        List<(string Subject, SubjectState State)> matched,
+        Func<string, bool> isMatch,
+        bool lastPerSubject,
+        bool includeFirstScan)
+    {
+        ulong msgs = 0, first = 0, last = 0, skipped = 0;
+        var partial = false;
+        foreach (var (subject, fss) in matched)
+        {
+            Recalculate(subject, fss);
+            if (sseq <= fss.First || sseq <= fss.Last)
+            {
+                partial |= sseq > fss.First;
+                var (n, f, l) = lastPerSubject ? (1UL, fss.Last, fss.Last) : (fss.Msgs, fss.First, fss.Last);
+                msgs += n;
+                first = first == 0 || f < first ? f : first;
+                last = Math.Max(last, l);
+            }
+            else
+            {
+                skipped += fss.Msgs;
+            }
+        }
+
+        if (!partial)
+        {
+            return (msgs, first, last);
+        }
+
+        var lo = first;
+        var needScanFirst = false;
+        if (lo < sseq)
+        {
+            lo = sseq;
+            needScanFirst = true;
+        }
+
+        var seen = lastPerSubject ? new HashSet<string>(StringComparer.Ordinal) : null;
+        var toScan = last - lo;
+        var toExclude = lo - FirstSeq + LastSeq - last;
+        if (toScan < toExclude)
+        {
+            msgs = 0;
+            first = 0;
+            for (var s = lo; s <= last; s++)
+            {
+                if (Get(s) is { } m && (seen is null || !seen.Contains(m.Subject)) && isMatch(m.Subject))
+                {
+                    msgs++;
+                    first = first == 0 ? s : first;
+                    seen?.Add(m.Subject);
+                }
+            }
+
+            return (msgs, first, last);
+        }
+
+        // Adjust the totals by what lies before the start (and, as the server does, after the last match but
+        // before the stream's last sequence).
+        first = lo;
+        msgs += skipped;
+        ulong adjust = 0;
+        for (var s = FirstSeq; s < lo; s++)
+        {
+            if (Get(s) is { } m && (seen is null || !seen.Contains(m.Subject)) && isMatch(m.Subject))
+            {
+                SubjectState? tss = lastPerSubject ? _fss.GetValueOrDefault(m.Subject) : null;
+                if (tss is null || tss.Last < lo)
+                {
+                    adjust++;
+                }
+
+                seen?.Add(m.Subject);
+            }
+        }
+
+        for (var s = last + 1; s < LastSeq; s++)
+        {
+            if (Get(s) is { } m && (seen is null || !seen.Contains(m.Subject)) && isMatch(m.Subject))
+            {
+                adjust++;
+                seen?.Add(m.Subject);
+            }
+        }
+
+        msgs -= Math.Min(adjust, msgs);
+        if (needScanFirst && includeFirstScan)
+        {
+            for (var s = lo; s < last; s++)
+            {
+                if (Get(s) is { } m && isMatch(m.Subject))
+                {
+                    first = s;
+                    break;
+                }
+            }
+        }
+
+        return (msgs, first, last);
+    }
+
+    private void EnforcePerSubjectLimit(string subject, SubjectState ss)
+    {
+        if (_maxp <= 0)
+        {
+            return;
+        }
+
+        while (ss.Msgs > (ulong)_maxp)
+        {
+            Recalculate(subject, ss);
+            if (!Remove(ss.First))
+            {
+                break;
+            }
+        }
+    }
+
+    private void EnforceMsgLimit()
+    {
+        if (_config.Discard != StreamConfigDiscard.Old || _config.MaxMsgs <= 0)
+        {
+            return;
+        }
+
+        while (Messages > _config.MaxMsgs && Remove(FirstSeq))
+        {
+        }
+    }
+
+    private void EnforceBytesLimit()
+    {
+        if (_config.Discard != StreamConfigDiscard.Old || _config.MaxBytes <= 0)
+        {
+            return;
+        }
+
+        while (Bytes > _config.MaxBytes && Messages > 0 && Remove(FirstSeq))
+        {
+        }
+    }
+
+    private ulong PurgeFrom(ulong firstSeq)
+    {
+        var purged = (ulong)Messages;
+        ClearAll(firstSeq);
+        LastSeq = firstSeq - 1;
+        return purged;
+    }
+
+    private void ClearAll(ulong firstSeq)
     {
         _slots.Clear();
         _head = 0;
-        _slotBase = LastSeq + 1;
-        _subjects.Clear();
+        _slotBase = firstSeq;
+        _fss.Clear();
         Messages = 0;
         Bytes = 0;
+        FirstSeq = firstSeq;
+        FirstTime = default;
     }
 
-    private void EnsureSlot(ulong seq)
+    private void Place(StoredMessage m)
     {
-        if (Messages == 0)
+        if (_slots.Count == 0 || _head >= _slots.Count)
         {
             // Nothing stored: restart the window at this sequence.
             _slots.Clear();
             _head = 0;
-            _slotBase = seq;
+            _slotBase = m.Sequence;
         }
 
-        while ((ulong)_slots.Count <= seq - _slotBase)
+        while ((ulong)_slots.Count <= m.Sequence - _slotBase)
         {
             _slots.Add(null);
+        }
+
+        _slots[(int)(m.Sequence - _slotBase)] = m;
+    }
+
+    private void UpdateFirstSeq(ulong seq)
+    {
+        if (seq != FirstSeq)
+        {
+            return; // an interior delete
+        }
+
+        var next = NextFrom(seq + 1);
+        if (next is not null)
+        {
+            FirstSeq = next.Sequence;
+            FirstTime = next.Time;
+        }
+        else
+        {
+            FirstSeq = LastSeq + 1;
+            FirstTime = default;
+        }
+    }
+
+    private void RemoveSeqPerSubject(string subject, ulong seq)
+    {
+        if (!_fss.TryGetValue(subject, out var ss))
+        {
+            return;
+        }
+
+        if (ss.Msgs == 1)
+        {
+            _fss.Remove(subject);
+            return;
+        }
+
+        ss.Msgs--;
+        if (ss.Msgs == 1)
+        {
+            if (!ss.LastNeedsUpdate && seq != ss.Last)
+            {
+                ss.First = ss.Last;
+                ss.FirstNeedsUpdate = false;
+                return;
+            }
+
+            if (!ss.FirstNeedsUpdate && seq != ss.First)
+            {
+                ss.Last = ss.First;
+                ss.LastNeedsUpdate = false;
+                return;
+            }
+        }
+
+        ss.FirstNeedsUpdate |= seq == ss.First;
+        ss.LastNeedsUpdate |= seq == ss.Last;
+    }
+
+    private void Recalculate(string subject, SubjectState ss)
+    {
+        if (ss.FirstNeedsUpdate)
+        {
+            for (var s = Math.Max(ss.First + 1, FirstSeq); s <= ss.Last; s++)
+            {
+                if (Get(s) is { } m && m.Subject == subject)
+                {
+                    ss.First = s;
+                    ss.FirstNeedsUpdate = false;
+                    if (ss.Msgs == 1)
+                    {
+                        ss.Last = s;
+                        ss.LastNeedsUpdate = false;
+                        return;
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        if (ss.LastNeedsUpdate)
+        {
+            for (var s = Math.Min(ss.Last - 1, LastSeq); s >= ss.First && s > 0; s--)
+            {
+                if (Get(s) is { } m && m.Subject == subject)
+                {
+                    ss.Last = s;
+                    ss.LastNeedsUpdate = false;
+                    if (ss.Msgs == 1)
+                    {
+                        ss.First = s;
+                        ss.FirstNeedsUpdate = false;
+                    }
+
+                    return;
+                }
+            }
         }
     }
 
@@ -240,50 +889,17 @@ internal sealed class MessageStore
         }
     }
 
+    /// <summary>What the store knows of one subject: count, first and last sequence (updated lazily, as the server does).</summary>
     private sealed class SubjectState
     {
-        public int Count { get; set; }
+        public ulong Msgs { get; set; }
 
-        public Deque Seqs { get; } = new();
-    }
+        public ulong First { get; set; }
 
-    /// <summary>A small growable deque of sequences.</summary>
-    internal sealed class Deque
-    {
-        private ulong[] _items = new ulong[4];
-        private int _start;
-        private int _count;
+        public ulong Last { get; set; }
 
-        public int Count => _count;
+        public bool FirstNeedsUpdate { get; set; }
 
-        public void PushLast(ulong v)
-        {
-            if (_count == _items.Length)
-            {
-                var next = new ulong[_items.Length * 2];
-                for (var i = 0; i < _count; i++)
-                {
-                    next[i] = _items[(_start + i) % _items.Length];
-                }
-
-                _items = next;
-                _start = 0;
-            }
-
-            _items[(_start + _count) % _items.Length] = v;
-            _count++;
-        }
-
-        public ulong PeekFirst() => _items[_start];
-
-        public ulong PeekLast() => _items[(_start + _count - 1) % _items.Length];
-
-        public void PopFirst()
-        {
-            _start = (_start + 1) % _items.Length;
-            _count--;
-        }
-
-        public void PopLast() => _count--;
+        public bool LastNeedsUpdate { get; set; }
     }
 }

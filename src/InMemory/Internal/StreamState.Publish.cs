@@ -35,8 +35,9 @@ internal sealed partial class StreamState
 
     /// <summary>
     /// Checks and stores one published message, in the server's order (S-23): sealed, expected stream, dedupe, expected
-    /// sequences and message id, rollup, message size, discard-new limits; then stores it, applies limits and hands it to
-    /// waiting pull requests.
+    /// last subject sequence, expected last sequence, expected last message id, rollup, message size, header size;
+    /// then an interest stream without interest only uses up the sequence (S-38); otherwise the store applies the
+    /// discard-new limits, stores, and applies the other limits; a rollup purges; matching consumers are told.
     /// </summary>
     /// <remarks>Long because it is the server's check sequence, one check after another, kept in one place so the order
     /// is visible.</remarks>
@@ -47,13 +48,9 @@ internal sealed partial class StreamState
             throw Errors.Publish(JetStreamErrorCodes.StreamSealed, "invalid operation on sealed stream", subject);
         }
 
-        if (headers is not null)
+        if (headers?[HdrExpectedStream] is { Length: > 0 } expectedStream && expectedStream != Name)
         {
-            var expectedStream = headers[HdrExpectedStream];
-            if (expectedStream is not null && expectedStream != Name)
-            {
-                throw Errors.Publish(JetStreamErrorCodes.ExpectedStreamMismatch, "expected stream does not match", subject);
-            }
+            throw Errors.Publish(JetStreamErrorCodes.ExpectedStreamMismatch, "expected stream does not match", subject);
         }
 
         // An empty or whitespace-only Nats-Msg-Id is no id: the server stores every copy (S-24, measured on 2.10.27).
@@ -69,9 +66,21 @@ internal sealed partial class StreamState
         {
             CheckExpectations(subject, headers);
             rollup = headers[HdrRollup];
-            if (rollup is not null && (!Config.AllowRollupHdrs || Config.DenyPurge))
+            if (rollup is not null)
             {
-                throw Errors.Publish(JetStreamErrorCodes.RollupNotPermitted, "rollup not permitted", subject);
+                if (!Config.AllowRollupHdrs || Config.DenyPurge)
+                {
+                    throw Errors.Publish(JetStreamErrorCodes.RollupNotPermitted, "rollup not permitted", subject);
+                }
+
+                if (rollup != "sub" && rollup != "all")
+                {
+                    // The server stores nothing and sends no acknowledgement: the publisher cannot tell what happened.
+                    throw new GofluxException(GofluxStage.Publish, $"publishing to '{subject}' got no acknowledgement: the server ignores a message whose Nats-Rollup value is not \"sub\" or \"all\" (was \"{rollup}\")", null, subject)
+                    {
+                        PublishOutcome = PublishOutcome.Unknown,
+                    };
+                }
             }
         }
 
@@ -85,95 +94,78 @@ internal sealed partial class StreamState
             throw Errors.Publish(JetStreamErrorCodes.HeaderExceedsMaximum, "header size exceeds maximum allowed of 64k", subject);
         }
 
-        CheckDiscardNew(subject, hdrBytes + data.LongLength);
-
         if (Config.Retention == StreamConfigRetention.Interest && !HasInterest(subject))
         {
             // Accepted, sequenced, not stored (S-38).
-            _store.Skip(now);
-            RememberMsgId(msgId, _store.LastSeq, now);
-            _ctx.Record(new(InMemoryEventKind.Removed, now, Name, null, subject, _store.LastSeq, Reason: "no interest"));
-            return new PublishResult(Name, _store.LastSeq, false);
+            var skipped = Store.Skip(now);
+            LastMsgId = msgId ?? string.Empty;
+            RememberMsgId(msgId, skipped, now);
+            _ctx.Record(new(InMemoryEventKind.Removed, now, Name, null, subject, skipped, Reason: "no interest"));
+            return new PublishResult(Name, skipped, false);
         }
 
-        var m = _store.Store(subject, data, headers, MessageSize(subject, data.Length, hdrBytes), now, msgId);
+        var size = MessageSize(subject, data.Length, hdrBytes);
+        if (Store.CheckDiscardNew(subject, size) is { } full)
+        {
+            throw Errors.Publish(JetStreamErrorCodes.StreamStoreFailed, full, subject);
+        }
+
+        LastMsgId = msgId ?? string.Empty;
+        var m = Store.Store(subject, data, headers, size, now, msgId);
         RememberMsgId(msgId, m.Sequence, now);
         if (_ctx.RecordEvents)
         {
             _ctx.Record(new(InMemoryEventKind.Published, now, Name, null, subject, m.Sequence));
         }
 
-        foreach (var c in _consumers.Values)
-        {
-            c.OnStored(m);
-        }
-
         if (rollup is not null)
         {
-            Rollup(m, all: string.Equals(rollup, "all", StringComparison.Ordinal));
+            // S-32: the new message replaces the older ones on its subject, or all older ones.
+            Purge(rollup == "sub" ? subject : null, 0, 1);
         }
 
-        EnforceLimits(trimAll: false, subject);
-        if (Config.MaxAge > TimeSpan.Zero && (ScheduledDue == DateTimeOffset.MaxValue || _store.Messages == 1))
+        if (Config.MaxAge > TimeSpan.Zero && ScheduledDue == DateTimeOffset.MaxValue)
         {
             ScheduleAge();
         }
 
         foreach (var c in _consumers.Values)
         {
-            c.Dispatch();
+            if (c.Signaled(subject))
+            {
+                c.OnStored(m.Sequence);
+            }
         }
 
         _ctx.Probe?.Invoke("publish");
         return new PublishResult(Name, m.Sequence, false);
     }
 
+    private static bool TryParseSequence(string text, out ulong value)
+        => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+
     private void CheckExpectations(string subject, MessageHeaders headers)
     {
-        if (headers[HdrExpectedLastSubjectSeq] is { } elss)
+        if (headers[HdrExpectedLastSubjectSeq] is { Length: > 0 } elss)
         {
-            var last = _store.LastSeqOnSubject(subject);
-            if (!ulong.TryParse(elss, NumberStyles.None, CultureInfo.InvariantCulture, out var want) || want != last)
+            var last = Store.LoadLast(subject)?.Sequence ?? 0;
+            if (!TryParseSequence(elss, out var want) || want != last)
             {
                 throw Errors.Publish(JetStreamErrorCodes.WrongLastSequence, string.Create(CultureInfo.InvariantCulture, $"wrong last sequence: {last}"), subject);
             }
         }
 
-        if (headers[HdrExpectedLastSeq] is { } els)
+        if (headers[HdrExpectedLastSeq] is { Length: > 0 } els)
         {
-            if (!ulong.TryParse(els, NumberStyles.None, CultureInfo.InvariantCulture, out var want) || want != _store.LastSeq)
+            if (!TryParseSequence(els, out var want) || want != Store.LastSeq)
             {
-                throw Errors.Publish(JetStreamErrorCodes.WrongLastSequence, string.Create(CultureInfo.InvariantCulture, $"wrong last sequence: {_store.LastSeq}"), subject);
+                throw Errors.Publish(JetStreamErrorCodes.WrongLastSequence, string.Create(CultureInfo.InvariantCulture, $"wrong last sequence: {Store.LastSeq}"), subject);
             }
         }
 
-        if (headers[HdrExpectedLastMsgId] is { } elid && elid != (LastMsgId ?? string.Empty))
+        if (headers[HdrExpectedLastMsgId] is { Length: > 0 } elid && elid != LastMsgId)
         {
             throw Errors.Publish(JetStreamErrorCodes.WrongLastMsgId, $"wrong last msg ID: {LastMsgId}", subject);
-        }
-    }
-
-    private void CheckDiscardNew(string subject, long size)
-    {
-        if (Config.Discard != StreamConfigDiscard.New)
-        {
-            return;
-        }
-
-        var perSubjectFull = Config.MaxMsgsPerSubject > 0 && _store.CountOnSubject(subject) >= Config.MaxMsgsPerSubject;
-        if (Config.DiscardNewPerSubject && perSubjectFull)
-        {
-            throw Errors.Publish(JetStreamErrorCodes.StreamStoreFailed, "maximum messages per subject exceeded", subject);
-        }
-
-        if (Config.MaxMsgs > 0 && _store.Messages >= Config.MaxMsgs && !perSubjectFull)
-        {
-            throw Errors.Publish(JetStreamErrorCodes.StreamStoreFailed, "maximum messages exceeded", subject);
-        }
-
-        if (Config.MaxBytes > 0 && _store.Bytes + size >= Config.MaxBytes)
-        {
-            throw Errors.Publish(JetStreamErrorCodes.StreamStoreFailed, "maximum bytes exceeded", subject);
         }
     }
 
@@ -188,7 +180,7 @@ internal sealed partial class StreamState
     {
         foreach (var c in _consumers.Values)
         {
-            if (c.Matches(subject))
+            if (c.Signaled(subject))
             {
                 return true;
             }
@@ -197,64 +189,42 @@ internal sealed partial class StreamState
         return false;
     }
 
-    /// <summary>Removes the messages a rollup replaces: older ones on the subject, or all older ones (S-32).</summary>
-    private void Rollup(StoredMessage latest, bool all)
+    private bool TryGetDuplicate(string msgId, DateTimeOffset now, out ulong seq)
     {
-        var older = new List<ulong>();
-        foreach (var o in _store.All())
-        {
-            if (o.Sequence < latest.Sequence && (all || o.Subject == latest.Subject))
-            {
-                older.Add(o.Sequence);
-            }
-        }
-
-        foreach (var seq in older)
-        {
-            Remove(seq, "rollup");
-        }
+        ExpireDedupe(now);
+        var found = _dedupe.TryGetValue(msgId, out var entry);
+        seq = entry.Seq;
+        return found;
     }
 
-    /// <summary>Applies max_msgs, max_bytes, max_msgs_per_subject and max_age, oldest first (S-13, S-33 to S-36).</summary>
-    private void EnforceLimits(bool trimAll, string? subject, bool perSubjectOnUpdate = false)
+    private void RememberMsgId(string? msgId, ulong seq, DateTimeOffset now)
     {
-        var c = Config;
-        if (c.MaxMsgsPerSubject > 0)
+        if (string.IsNullOrEmpty(msgId))
         {
-            if (subject is not null)
+            return;
+        }
+
+        ExpireDedupe(now);
+        var window = Config.DuplicateWindow;
+        if (window <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var expires = EngineContext.Add(now, window);
+        _dedupe[msgId] = (seq, expires);
+        _dedupeOrder.Enqueue((msgId, expires));
+    }
+
+    private void ExpireDedupe(DateTimeOffset now)
+    {
+        while (_dedupeOrder.Count > 0 && _dedupeOrder.Peek().Expires <= now)
+        {
+            var (id, expires) = _dedupeOrder.Dequeue();
+            if (_dedupe.TryGetValue(id, out var entry) && entry.Expires == expires)
             {
-                while (_store.CountOnSubject(subject) > c.MaxMsgsPerSubject)
-                {
-                    Remove(_store.OldestOnSubject(subject), "max_msgs_per_subject");
-                }
+                _dedupe.Remove(id);
             }
-            else if (trimAll && perSubjectOnUpdate)
-            {
-                foreach (var (subj, _) in _store.LastPerSubject().ToList())
-                {
-                    while (_store.CountOnSubject(subj) > c.MaxMsgsPerSubject)
-                    {
-                        Remove(_store.OldestOnSubject(subj), "max_msgs_per_subject");
-                    }
-                }
-            }
-        }
-
-        // Under discard "new" the stream never trims for max_msgs or max_bytes, not even when an update lowers them (S-13).
-        var discardOld = c.Discard != StreamConfigDiscard.New;
-        while (discardOld && c.MaxMsgs > 0 && _store.Messages > c.MaxMsgs)
-        {
-            Remove(_store.FirstSeq, "max_msgs");
-        }
-
-        while (discardOld && c.MaxBytes > 0 && _store.Bytes > c.MaxBytes && _store.Messages > 0)
-        {
-            Remove(_store.FirstSeq, "max_bytes");
-        }
-
-        if (trimAll)
-        {
-            ExpireAged(_ctx.Now);
         }
     }
 }

@@ -5,17 +5,21 @@ using JsStreamState = NATS.Client.JetStream.Models.StreamState;
 namespace Goflux.InMemory.Internal;
 
 /// <summary>
-/// One stream: its configuration, stored messages, consumers, duplicate window, limits and retention. Every member runs
+/// One stream: its configuration, stored messages, consumers, duplicate window, retention and purges. Every member runs
 /// under the engine lock; it queues effects through the <see cref="EngineContext"/> and never calls out.
 /// </summary>
+/// <remarks>Split by concern: this file holds the state, consumers, retention, purge, delete and info;
+/// <c>StreamState.Publish.cs</c> the publish checks and the duplicate window.</remarks>
 internal sealed partial class StreamState : Scheduled
 {
     private readonly EngineContext _ctx;
-    private readonly MessageStore _store = new();
     private readonly Dictionary<string, ConsumerState> _consumers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ulong> _dedupe = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ulong Seq, DateTimeOffset Expires)> _dedupe = new(StringComparer.Ordinal);
     private readonly Queue<(string Id, DateTimeOffset Expires)> _dedupeOrder = new();
     private string[] _subjects; // the configured subjects, matched on every publish without boxing an enumerator
+
+    /// <summary>Why the store is removing messages now (names the Removed events).</summary>
+    private string _removing = "limits";
 
     public StreamState(EngineContext ctx, StreamConfig config, DateTimeOffset created)
     {
@@ -24,7 +28,15 @@ internal sealed partial class StreamState : Scheduled
         _subjects = [.. config.Subjects ?? []];
         Name = config.Name!;
         Created = created;
+        Store = new MessageStore(config) { Removed = OnStoreRemoved };
+        HasAckQueue = config.Retention != StreamConfigRetention.Limits;
     }
+
+    /// <summary>
+    /// Gets a value indicating whether the stream was created with interest or work-queue retention: only then does the
+    /// server set up the queue that applies retention to ack-none deliveries; a stream updated to interest has none.
+    /// </summary>
+    public bool HasAckQueue { get; }
 
     public StreamConfig Config { get; private set; }
 
@@ -34,14 +46,10 @@ internal sealed partial class StreamState : Scheduled
 
     public bool Deleted { get; private set; }
 
-    public string? LastMsgId { get; private set; }
+    /// <summary>Gets the message id of the last accepted message (empty when it had none), for Nats-Expected-Last-Msg-Id.</summary>
+    public string LastMsgId { get; private set; } = string.Empty;
 
-    public ulong LastSeq => _store.LastSeq;
-
-    public long Messages => _store.Messages;
-
-    /// <summary>Gets the first stored sequence, or the next one to assign when nothing is stored.</summary>
-    public ulong FirstSeq => _store.FirstSeq;
+    public MessageStore Store { get; }
 
     public int ConsumerCount => _consumers.Count;
 
@@ -49,13 +57,9 @@ internal sealed partial class StreamState : Scheduled
 
     public ConsumerState? Consumer(string name) => _consumers.GetValueOrDefault(name);
 
-    public StoredMessage? Get(ulong seq) => _store.Get(seq);
+    public StoredMessage? Get(ulong seq) => Store.Get(seq);
 
-    public StoredMessage? NextFrom(ulong seq) => _store.NextFrom(seq);
-
-    public IEnumerable<StoredMessage> All() => _store.All();
-
-    public IEnumerable<(string Subject, ulong LastSeq)> LastPerSubject() => _store.LastPerSubject();
+    public IEnumerable<StoredMessage> All() => Store.All();
 
     public bool Captures(string subject)
     {
@@ -72,8 +76,10 @@ internal sealed partial class StreamState : Scheduled
 
     public void AddConsumer(ConsumerState c) => _consumers[c.Name] = c;
 
-    /// <summary>Deletes a consumer: its pull requests end with <paramref name="error"/>; on an interest stream, messages no
-    /// remaining consumer needs are removed (S-40).</summary>
+    /// <summary>
+    /// Deletes a consumer: its pull requests end with <paramref name="error"/>; on an interest stream the messages no
+    /// remaining consumer needs are removed, and with no consumer left the stream is emptied (S-40).
+    /// </summary>
     public void RemoveConsumer(ConsumerState c, Exception error)
     {
         c.Stop(error);
@@ -84,13 +90,45 @@ internal sealed partial class StreamState : Scheduled
             return;
         }
 
-        foreach (var m in _store.All().Where(m => m.Sequence > c.AckFloorStream).ToList())
+        if (_consumers.Count == 0)
         {
-            if (!AnyNeedsAck(m))
+            _removing = "interest";
+            if (Store.Purge() > 0)
             {
-                Remove(m.Sequence, "interest");
+                RecountConsumers();
+            }
+
+            _removing = "limits";
+            return;
+        }
+
+        RemoveUninteresting(from: c.AckFloorStream, ignore: c);
+    }
+
+    /// <summary>
+    /// Interest retention: removes every message from <paramref name="from"/> (at least the first sequence) on that no
+    /// consumer but <paramref name="ignore"/> still needs.
+    /// </summary>
+    public void RemoveUninteresting(ulong from, ConsumerState? ignore)
+    {
+        var start = Math.Max(from, Store.FirstSeq);
+        var stop = Store.LastSeq;
+        var remove = new List<ulong>();
+        for (var seq = start; seq <= stop && seq > 0; seq++)
+        {
+            if (Store.Get(seq) is { } m && !AnyNeedsAck(m.Sequence, m.Subject, ignore))
+            {
+                remove.Add(seq);
             }
         }
+
+        _removing = "interest";
+        foreach (var seq in remove)
+        {
+            Store.Remove(seq);
+        }
+
+        _removing = "limits";
     }
 
     /// <summary>Deletes the stream: every consumer stops, its pull requests end with <paramref name="error"/>.</summary>
@@ -110,80 +148,115 @@ internal sealed partial class StreamState : Scheduled
     /// <summary>Applies an update already checked by the rules (S-12, S-13).</summary>
     public void Reconfigure(StreamConfig config)
     {
-        var oldPerSubject = Config.MaxMsgsPerSubject;
+        var old = Config;
         Config = config;
         _subjects = [.. config.Subjects ?? []];
-
-        // Like the server's store: a per-subject limit trims on update only when it lowers an existing one (S-13).
-        EnforceLimits(trimAll: true, subject: null, perSubjectOnUpdate: oldPerSubject > 0 && config.MaxMsgsPerSubject < oldPerSubject);
+        Store.Reconfigure(config, _ctx.Now);
         ScheduleAge();
+        if (old.Retention != config.Retention && config.Retention == StreamConfigRetention.Interest)
+        {
+            // Now interest based: what each consumer has acknowledged (up to its ack floor) goes, unless another
+            // consumer still needs it; from now on the consumers' acks apply retention.
+            foreach (var c in _consumers.Values.ToList())
+            {
+                c.RetentionChangedToInterest();
+                for (var seq = Store.FirstSeq; seq <= c.AckFloorStream && seq > 0; seq++)
+                {
+                    if (Store.Get(seq) is { } m && c.Matches(m.Subject))
+                    {
+                        AckMsg(c, seq);
+                    }
+                }
+            }
+        }
     }
 
-    /// <summary>Removes every message; sequences continue, consumers move to the end (S-14).</summary>
-    public long Purge()
+    /// <summary>
+    /// A purge (S-14): all, by subject, keeping the newest, or up to a sequence; then each consumer whose filter lies
+    /// within the purge (or is wider than it) moves past what was removed.
+    /// </summary>
+    /// <returns>How many messages were removed.</returns>
+    public ulong Purge(string? subject, ulong sequence, ulong keep)
     {
-        var n = _store.Messages;
-        if (_ctx.RecordEvents)
+        var bySubject = !string.IsNullOrEmpty(subject) && subject != ">";
+        _removing = "purge";
+        var purged = Store.PurgeEx(subject, sequence, keep);
+        _removing = "limits";
+        if (_ctx.RecordEvents && !bySubject && purged > 0)
         {
-            var now = _ctx.Now;
-            foreach (var m in _store.All())
+            _ctx.Record(new(InMemoryEventKind.Removed, _ctx.Now, Name, null, string.Empty, 0, Reason: string.Create(CultureInfo.InvariantCulture, $"purge of {purged}")));
+        }
+
+        if (!bySubject && purged > 0)
+        {
+            RecountConsumers(); // the server reports a batch removal: every consumer recounts
+        }
+
+        var first = Store.FirstSeq;
+        var last = Store.LastSeq;
+        var start = bySubject ? Store.FilteredState(first, subject, lastPerSubject: false).First : first;
+        foreach (var c in _consumers.Values)
+        {
+            var from = start;
+            var doPurge = !bySubject || c.IsEqualOrSubsetOf(subject!);
+            var wider = false;
+            if (!doPurge && c.IsWiderThan(subject!))
             {
-                _ctx.Record(new(InMemoryEventKind.Removed, now, Name, null, m.Subject, m.Sequence, Reason: "purge"));
+                doPurge = true;
+                wider = true;
+                from = first;
+            }
+
+            if (doPurge)
+            {
+                c.OnPurged(from, last, wider);
             }
         }
 
-        _store.Purge();
-        foreach (var c in _consumers.Values)
-        {
-            c.OnPurged(_store.LastSeq);
-        }
-
-        return n;
+        ScheduleAge();
+        return purged;
     }
 
-    /// <summary>Removes one stored message and updates every consumer's pending count (S-99 keeps pending entries until
-    /// the next timer check).</summary>
-    public void Remove(ulong seq, string reason)
+    /// <summary>Deletes one message (S-14); <see langword="false"/> when there is none under <paramref name="seq"/>.</summary>
+    public bool DeleteMessage(ulong seq)
     {
-        if (!_store.Remove(seq, out var m) || m is null)
+        _removing = "delete";
+        var removed = Store.Remove(seq);
+        _removing = "limits";
+        ScheduleAge();
+        return removed;
+    }
+
+    /// <summary>
+    /// A consumer acknowledged (or terminated) <paramref name="seq"/>: a work-queue stream removes it; an interest stream
+    /// removes it when no other consumer needs it (S-39, S-42, S-83). Also for a message that was no longer pending.
+    /// </summary>
+    public void AckMsg(ConsumerState? by, ulong seq)
+    {
+        if (seq == 0 || Deleted || Config.Retention == StreamConfigRetention.Limits || seq > Store.LastSeq || seq < Store.FirstSeq)
         {
             return;
         }
 
-        foreach (var c in _consumers.Values)
+        var remove = Config.Retention switch
         {
-            c.OnRemoved(seq, m.Subject);
-        }
-
-        if (_ctx.RecordEvents)
+            StreamConfigRetention.Workqueue => true,
+            _ => Store.Get(seq) is { } m && !AnyNeedsAck(seq, m.Subject, by),
+        };
+        if (remove)
         {
-            _ctx.Record(new(InMemoryEventKind.Removed, _ctx.Now, Name, null, m.Subject, seq, Reason: reason));
-        }
-    }
-
-    /// <summary>Interest and workqueue retention after an ack or term (S-39, S-42, S-83).</summary>
-    public void Retain(ulong seq)
-    {
-        switch (Config.Retention)
-        {
-            case StreamConfigRetention.Workqueue:
-                Remove(seq, "workqueue ack");
-                break;
-            case StreamConfigRetention.Interest:
-                if (_store.Get(seq) is { } m && !AnyNeedsAck(m))
-                {
-                    Remove(seq, "interest");
-                }
-
-                break;
+            _removing = Config.Retention == StreamConfigRetention.Workqueue ? "workqueue ack" : "interest";
+            Store.Remove(seq);
+            _removing = "limits";
         }
     }
 
-    public bool AnyNeedsAck(StoredMessage m)
+    /// <summary>Whether a consumer other than <paramref name="ignore"/> still needs the message (interest retention).</summary>
+    public bool AnyNeedsAck(ulong seq, string subject, ConsumerState? ignore)
     {
         foreach (var c in _consumers.Values)
         {
-            if (c.NeedsAck(m))
+            if (c != ignore && c.NeedsAck(seq, subject))
             {
                 return true;
             }
@@ -194,8 +267,7 @@ internal sealed partial class StreamState : Scheduled
 
     public StreamInfo Info(DateTimeOffset now)
     {
-        var first = _store.FirstStored();
-        var messages = _store.Messages;
+        var first = Store.Get(Store.FirstSeq);
         return new StreamInfo
         {
             Config = Config,
@@ -203,15 +275,15 @@ internal sealed partial class StreamState : Scheduled
             Ts = now,
             State = new JsStreamState
             {
-                Messages = messages,
-                Bytes = _store.Bytes,
-                FirstSeq = _store.LastSeq == 0 ? 0 : _store.FirstSeq, // a stream that never assigned a sequence reports 0 (S-16)
-                FirstTs = first?.Time.ToString("O", CultureInfo.InvariantCulture) ?? "0001-01-01T00:00:00Z",
-                LastSeq = _store.LastSeq,
-                LastTs = _store.LastSeq == 0 ? "0001-01-01T00:00:00Z" : _store.LastTime.ToString("O", CultureInfo.InvariantCulture),
+                Messages = Store.Messages,
+                Bytes = Store.Bytes,
+                FirstSeq = Store.FirstSeq,
+                FirstTs = first is null ? "0001-01-01T00:00:00Z" : first.Time.ToString("O", CultureInfo.InvariantCulture),
+                LastSeq = Store.LastSeq,
+                LastTs = Store.LastSeq == 0 ? "0001-01-01T00:00:00Z" : Store.LastTime.ToString("O", CultureInfo.InvariantCulture),
                 ConsumerCount = _consumers.Count,
-                NumSubjects = _store.NumSubjects,
-                NumDeleted = messages == 0 ? 0 : (long)(_store.LastSeq - _store.FirstSeq + 1) - messages,
+                NumSubjects = Store.NumSubjects,
+                NumDeleted = Store.NumDeleted,
             },
         };
     }
@@ -224,68 +296,48 @@ internal sealed partial class StreamState : Scheduled
             return;
         }
 
-        ExpireAged(now);
+        _removing = "max_age";
+        Store.Expire(now);
+        _removing = "limits";
         ScheduleAge();
     }
 
     private void ScheduleAge()
     {
-        if (Config.MaxAge <= TimeSpan.Zero || Deleted || _store.FirstStored() is not { } first)
+        if (Deleted || Store.NextExpiry() is not { } due)
         {
             Scheduler.Unschedule(this);
             return;
         }
 
-        var due = EngineContext.Add(first.Time, Config.MaxAge);
         if (due != ScheduledDue)
         {
             _ctx.Scheduler.Schedule(this, due);
         }
     }
 
-    private void ExpireAged(DateTimeOffset now)
+    /// <summary>One message left the store: every consumer whose filters match it hears of it (S-99).</summary>
+    private void OnStoreRemoved(StoredMessage m)
     {
-        if (Config.MaxAge <= TimeSpan.Zero)
+        if (_ctx.RecordEvents)
         {
-            return;
+            _ctx.Record(new(InMemoryEventKind.Removed, _ctx.Now, Name, null, m.Subject, m.Sequence, Reason: _removing));
         }
 
-        while (_store.FirstStored() is { } m && EngineContext.Add(m.Time, Config.MaxAge) <= now)
+        foreach (var c in _consumers.Values)
         {
-            Remove(m.Sequence, "max_age");
+            if (c.Signaled(m.Subject))
+            {
+                c.OnRemoved(m.Sequence, m.Subject);
+            }
         }
     }
 
-    private bool TryGetDuplicate(string msgId, DateTimeOffset now, out ulong seq)
+    private void RecountConsumers()
     {
-        ExpireDedupe(now);
-        return _dedupe.TryGetValue(msgId, out seq);
-    }
-
-    private void RememberMsgId(string? msgId, ulong seq, DateTimeOffset now)
-    {
-        LastMsgId = msgId;
-        if (string.IsNullOrEmpty(msgId))
+        foreach (var c in _consumers.Values)
         {
-            return;
-        }
-
-        ExpireDedupe(now);
-        var window = Config.DuplicateWindow;
-        if (window <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        _dedupe[msgId] = seq;
-        _dedupeOrder.Enqueue((msgId, EngineContext.Add(now, window)));
-    }
-
-    private void ExpireDedupe(DateTimeOffset now)
-    {
-        while (_dedupeOrder.Count > 0 && _dedupeOrder.Peek().Expires <= now)
-        {
-            _dedupe.Remove(_dedupeOrder.Dequeue().Id);
+            c.RecountPending();
         }
     }
 }

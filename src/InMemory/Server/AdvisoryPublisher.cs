@@ -95,14 +95,14 @@ internal sealed class AdvisoryPublisher : IDisposable
             switch (a.Type)
             {
                 case JetStreamAdvisory.MaxDeliverType:
-                    j.WriteNumber("stream_seq", a.StreamSequence);
-                    j.WriteNumber("deliveries", a.Deliveries);
+                    j.WriteNumber("stream_seq", a.StreamSequence ?? 0);
+                    j.WriteNumber("deliveries", a.Deliveries ?? 0);
                     break;
                 case JetStreamAdvisory.NakType:
                 case JetStreamAdvisory.TerminatedType:
                     j.WriteNumber("consumer_seq", a.ConsumerSequence ?? 0);
-                    j.WriteNumber("stream_seq", a.StreamSequence);
-                    j.WriteNumber("deliveries", a.Deliveries);
+                    j.WriteNumber("stream_seq", a.StreamSequence ?? 0);
+                    j.WriteNumber("deliveries", a.Deliveries ?? 0);
                     if (!string.IsNullOrEmpty(a.Reason))
                     {
                         j.WriteString("reason", a.Reason);

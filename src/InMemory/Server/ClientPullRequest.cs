@@ -16,10 +16,9 @@ internal sealed class ClientPullRequest(
     long maxBytes,
     TimeSpan heartbeat,
     bool ackNone,
-    bool ackAll) : PullRequest(batch, noWait, tracksHandling: true)
+    bool ackAll) : PullRequest(batch, noWait, tracksHandling: true, maxBytes)
 {
     private long _lastWrite = TimeProvider.System.GetTimestamp();
-    private int _delivered;
     private int _withdrawn;
 
     public string Stream { get; } = stream;
@@ -28,19 +27,11 @@ internal sealed class ClientPullRequest(
 
     public string Reply { get; } = reply;
 
-    public long MaxBytes { get; } = maxBytes;
-
     public TimeSpan Heartbeat { get; } = heartbeat;
 
     public bool AckNone { get; } = ackNone;
 
     public bool AckAll { get; } = ackAll;
-
-    /// <summary>Gets the number of messages written for the request.</summary>
-    public int DeliveredCount => Volatile.Read(ref _delivered);
-
-    /// <summary>Gets a value indicating whether the request reached its expiry (set under the engine lock).</summary>
-    public bool Expired { get; private set; }
 
     /// <summary>Gets a value indicating whether the client went away (the request ends without a status).</summary>
     public bool Withdrawn => Volatile.Read(ref _withdrawn) != 0;
@@ -60,7 +51,6 @@ internal sealed class ClientPullRequest(
     /// <summary>A delivery was written (effects run one at a time, in order).</summary>
     public void Wrote(ServerConnection? receiver, long end)
     {
-        Interlocked.Increment(ref _delivered);
         if (receiver is not null)
         {
             LastReceiver = receiver;
@@ -76,10 +66,4 @@ internal sealed class ClientPullRequest(
     public override void Deliver(InMemoryDelivery delivery) => owner.Deliver(this, delivery);
 
     public override void End(Exception? error) => owner.End(this, error);
-
-    internal override void OnDue(DateTimeOffset now)
-    {
-        Expired = true;
-        base.OnDue(now);
-    }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using NATS.Client.JetStream.Models;
 
 namespace Goflux.InMemory.Server;
@@ -50,13 +49,8 @@ internal sealed partial class JetStreamApi
 
     private StreamPurgeResponse StreamPurge(string name, byte[] body)
     {
-        var request = ApiJson.Read<StreamPurgeRequest>(body);
-        if (request is not null && (!string.IsNullOrEmpty(request.Filter) || request.Seq > 0 || request.Keep > 0))
-        {
-            throw new ApiException(ApiErrors.NotModeled("purge with a filter, keep or sequence ($JS.API.STREAM.PURGE with filter/keep/seq)"));
-        }
-
-        var purged = Engine.PurgeStreamAsync(name).AsTask().GetAwaiter().GetResult();
+        var request = ApiJson.Read<StreamPurgeRequest>(body) ?? new StreamPurgeRequest();
+        var purged = Engine.PurgeStreamAsync(name, request).AsTask().GetAwaiter().GetResult();
         return new StreamPurgeResponse { Success = true, Purged = purged };
     }
 
@@ -97,36 +91,17 @@ internal sealed partial class JetStreamApi
 
     private StreamMsgGetResponse MessageGet(string name, byte[] body)
     {
-        if (ApiJson.IsBlank(body))
-        {
-            throw new ApiException(ApiErrors.Of(ApiErrors.BadRequest, "bad request"));
-        }
-
-        var request = ApiJson.Read<StreamMsgGetRequest>(body)!;
-        var last = request.LastBySubj;
-        var next = request.NextBySubj;
-        if ((request.Seq > 0 && !string.IsNullOrEmpty(last)) || (request.Seq == 0 && string.IsNullOrEmpty(last) && string.IsNullOrEmpty(next))
-            || (!string.IsNullOrEmpty(last) && !string.IsNullOrEmpty(next)))
-        {
-            throw new ApiException(ApiErrors.Of(ApiErrors.BadRequest, "bad request"));
-        }
-
-        if (!string.IsNullOrEmpty(last) || !string.IsNullOrEmpty(next))
-        {
-            _ = Engine.GetStreamInfoAsync(name).AsTask().GetAwaiter().GetResult(); // 10059 first
-            throw new ApiException(ApiErrors.NotModeled("message get by subject (last_by_subj / next_by_subj)"));
-        }
-
-        var (subject, data, headers, time) = Engine.GetMessageAsync(name, request.Seq).AsTask().GetAwaiter().GetResult();
-        var block = WireHeaders.Write(headers);
+        var request = ApiJson.Read<StreamMsgGetRequest>(body) ?? throw new ApiException(ApiErrors.Of(ApiErrors.BadRequest, "bad request"));
+        var m = Engine.GetMessageAsync(name, request).AsTask().GetAwaiter().GetResult();
+        var block = WireHeaders.Write(m.Headers);
         return new StreamMsgGetResponse
         {
             Message = new StoredMessage
             {
-                Subject = subject,
-                Seq = request.Seq,
-                Data = data,
-                Time = time,
+                Subject = m.Subject,
+                Seq = m.Sequence,
+                Data = m.Data,
+                Time = m.Time,
                 Hdrs = block.Length == 0 ? null : Convert.ToBase64String(block),
             },
         };
@@ -134,9 +109,9 @@ internal sealed partial class JetStreamApi
 
     private StreamMsgDeleteResponse MessageDelete(string name, byte[] body)
     {
-        _ = ApiJson.Read<StreamMsgDeleteRequest>(body);
-        _ = Engine.GetStreamInfoAsync(name).AsTask().GetAwaiter().GetResult(); // 10059 first
-        throw new ApiException(ApiErrors.NotModeled("deleting one message ($JS.API.STREAM.MSG.DELETE)"));
+        var request = ApiJson.Read<StreamMsgDeleteRequest>(body) ?? throw new ApiException(ApiErrors.Of(ApiErrors.BadRequest, "bad request"));
+        Engine.DeleteMessageAsync(name, request).AsTask().GetAwaiter().GetResult();
+        return new StreamMsgDeleteResponse { Success = true };
     }
 
     /// <summary>
@@ -211,17 +186,10 @@ internal sealed partial class JetStreamApi
             return true;
         }
 
-        if (lastBySubject is not null || !string.IsNullOrEmpty(request!.LastBySubj) || !string.IsNullOrEmpty(request.NextBySubj))
-        {
-            var text = "NATS/1.0 501 Not Supported By The Goflux In-Memory Engine: direct get by subject\r\n\r\n";
-            server.Send(reply, reply, null, Encoding.ASCII.GetBytes(text), [], out _);
-            return true;
-        }
-
-        (string Subject, ReadOnlyMemory<byte> Data, MessageHeaders? Headers, DateTimeOffset Time) m;
+        InMemoryStoredMessage m;
         try
         {
-            m = Engine.GetMessageAsync(name, request.Seq).AsTask().GetAwaiter().GetResult();
+            m = Engine.GetMessageAsync(name, lastBySubject is not null ? new StreamMsgGetRequest { LastBySubj = lastBySubject } : request!).AsTask().GetAwaiter().GetResult();
         }
         catch (GofluxException)
         {
@@ -232,7 +200,7 @@ internal sealed partial class JetStreamApi
         var headers = (m.Headers?.Clone() ?? new MessageHeaders())
             .Set("Nats-Stream", name)
             .Set("Nats-Subject", m.Subject)
-            .Set("Nats-Sequence", request.Seq.ToString(CultureInfo.InvariantCulture))
+            .Set("Nats-Sequence", m.Sequence.ToString(CultureInfo.InvariantCulture))
             .Set("Nats-Time-Stamp", m.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture));
         server.Send(reply, reply, null, WireHeaders.Write(headers), m.Data.Span, out _);
         return true;

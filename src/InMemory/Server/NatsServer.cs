@@ -318,7 +318,7 @@ internal sealed class NatsServer : IDisposable
             j.WriteStartObject();
             j.WriteString("server_id", _serverId);
             j.WriteString("server_name", "goflux-in-memory");
-            j.WriteString("version", Engine.ServerVersion);
+            j.WriteString("version", InMemoryJetStream.ServerVersion);
             j.WriteNumber("proto", 1);
             j.WriteString("go", "none (in-process)");
             j.WriteString("host", "0.0.0.0");

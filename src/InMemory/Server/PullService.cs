@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Goflux.InMemory.Internal;
 using NATS.Client.JetStream.Models;
 
 namespace Goflux.InMemory.Server;
@@ -69,12 +70,6 @@ internal sealed class PullService(NatsServer server)
             return true;
         }
 
-        if (request.MaxBytes > 0)
-        {
-            Status(reply, 400, "Bad Request - max_bytes is not supported by the goflux in-memory engine; pull by message count");
-            return true;
-        }
-
         var maxWaiting = config.MaxWaiting > 0 ? config.MaxWaiting : 512;
         if (info.NumWaiting >= maxWaiting)
         {
@@ -139,7 +134,7 @@ internal sealed class PullService(NatsServer server)
             return;
         }
 
-        if (error is not null)
+        if (error is not null || r.Ending == PullEnding.ConsumerDeleted)
         {
             Status(r.Reply, 409, "Consumer Deleted");
             return;
@@ -149,19 +144,15 @@ internal sealed class PullService(NatsServer server)
         // before the client can see the end.
         var receiver = r.LastReceiver ?? server.FirstListener(r.Reply);
         var owed = receiver is null ? null : server.Settle.AwaitRepull(r.Reply, receiver);
-        long end = r.LastEnd;
-        if (r.Remaining <= 0)
+        var pending = new[] { ("Nats-Pending-Messages", (long)r.Remaining), ("Nats-Pending-Bytes", r.MaxBytes) };
+        var end = r.Ending switch
         {
-            // filled: the server says nothing more
-        }
-        else if (r.Expired || (r.NoWait && r.DeliveredCount > 0))
-        {
-            end = Status(r.Reply, 408, "Request Timeout", ("Nats-Pending-Messages", r.Remaining), ("Nats-Pending-Bytes", 0), out _);
-        }
-        else if (r.NoWait)
-        {
-            end = Status(r.Reply, 404, "No Messages");
-        }
+            PullEnding.Expired or PullEnding.NoWaitDone => Status(r.Reply, 408, "Request Timeout", pending),
+            PullEnding.NoMessages => Status(r.Reply, 404, "No Messages"),
+            PullEnding.RequestsPending => Status(r.Reply, 408, "Requests Pending"),
+            PullEnding.MaxBytesExceeded => Status(r.Reply, 409, "Message Size Exceeds MaxBytes", pending),
+            _ => r.LastEnd, // filled: the server says nothing more
+        };
 
         if (owed is not null)
         {
@@ -296,11 +287,6 @@ internal sealed class PullService(NatsServer server)
     }
 
     private long Status(string reply, int code, string description, params (string Name, long Value)[] headers)
-        => Status(reply, code, description, headers, out _);
+        => server.Send(reply, reply, null, WireHeaders.Status(code, description, headers), [], out _);
 
-    private long Status(string reply, int code, string description, (string Name, long Value) h1, (string Name, long Value) h2, out ServerConnection? receiver)
-        => Status(reply, code, description, [h1, h2], out receiver);
-
-    private long Status(string reply, int code, string description, (string Name, long Value)[] headers, out ServerConnection? receiver)
-        => server.Send(reply, reply, null, WireHeaders.Status(code, description, headers), [], out receiver);
 }

@@ -1,3 +1,4 @@
+using Goflux.Transport;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
@@ -68,6 +69,21 @@ internal static class Errors
         // Over the stream's max message size: the same message can never be stored.
         IsPermanent = error.ErrCode == JetStreamErrorCodes.MessageExceedsMaximum,
         PublishOutcome = PublishOutcome.Rejected,
+    };
+
+    /// <summary>
+    /// Whether a backend call's failure is mapped by <see cref="Backend"/>: anything NATS.Net raises, its timeouts, and a
+    /// cancellation the caller did not ask for (the call's own timeout).
+    /// </summary>
+    internal static bool IsBackendFailure(Exception ex, CancellationToken callerToken)
+        => IsNatsFailure(ex) || (ex is OperationCanceledException && !callerToken.IsCancellationRequested);
+
+    /// <summary>Maps a failed backend call (streams, consumers, consumer lookups) through <see cref="BackendErrors"/>, as the engine's backend does.</summary>
+    internal static GofluxException Backend(BackendOperation operation, string stream, string? consumer, Exception ex, TimeSpan timeout) => ex switch
+    {
+        NatsJSApiException api => BackendErrors.ApiError(operation, stream, consumer, api.Error.ErrCode, api.Error.Description, ex),
+        OperationCanceledException or TimeoutException or NatsJSApiNoResponseException => BackendErrors.TimedOut(operation, stream, consumer, timeout, ex),
+        _ => BackendErrors.Failed(operation, stream, consumer, ex),
     };
 
     /// <summary>Maps a failure to reach or keep a consumer.</summary>

@@ -1,3 +1,4 @@
+using Goflux.Transport;
 using Microsoft.Extensions.Logging;
 using NATS.Client.JetStream;
 
@@ -21,7 +22,7 @@ namespace Goflux.JetStream.Internal;
 internal sealed class ResumeWatch : IDisposable
 {
     private readonly INatsJSConsumer _consumer;
-    private readonly SubscriptionStatus _status;
+    private readonly SubscriptionStatusSource _status;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly string _subscription;
@@ -39,7 +40,7 @@ internal sealed class ResumeWatch : IDisposable
 
     internal ResumeWatch(
         INatsJSConsumer consumer,
-        SubscriptionStatus status,
+        SubscriptionStatusSource status,
         ILogger logger,
         TimeProvider timeProvider,
         string subscription,

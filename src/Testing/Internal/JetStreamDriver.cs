@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
-using Goflux.Codecs;
 using Goflux.InMemory;
 using Goflux.JetStream;
 using NATS.Client.Core;
@@ -26,15 +25,21 @@ internal sealed class JetStreamDriver : BackendDriver
         _ownsStream = ownsStream;
         _stopTimeout = stopTimeout;
         Js = new NatsJSContext(connection);
+        Backend = new JetStreamBackend(Js);
     }
 
     public NatsJSContext Js { get; }
+
+    public override IGofluxBackend Backend { get; }
 
     public NatsConnection Connection => _connection;
 
     public override TimeProvider Clock => TimeProvider.System;
 
-    public override IReadOnlyList<JetStreamAdvisory> Advisories => [.. _advisories];
+    public override IReadOnlyList<JetStreamAdvisory> Advisories => [.. _advisories.Where(a => _ownsStream(a.Stream))];
+
+    /// <summary>Gets every advisory seen on the server, whoever's stream it is about.</summary>
+    public IReadOnlyList<JetStreamAdvisory> AllAdvisories => [.. _advisories];
 
     public static async Task<JetStreamDriver> StartAsync(NatsServerFixture server, Func<string, bool> ownsStream, CancellationToken cancellationToken)
     {
@@ -52,30 +57,6 @@ internal sealed class JetStreamDriver : BackendDriver
             await driver.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    public override Task<StreamInfo> CreateStreamAsync(StreamConfig config, CancellationToken cancellationToken) =>
-        Map(async () => (await Js.CreateStreamAsync(config, cancellationToken).ConfigureAwait(false)).Info);
-
-    public override Task<StreamInfo> GetStreamInfoAsync(string stream, CancellationToken cancellationToken) =>
-        Map(async () => (await Js.GetStreamAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false)).Info);
-
-    public override Task DeleteStreamAsync(string stream, CancellationToken cancellationToken) =>
-        Map(async () => await Js.DeleteStreamAsync(stream, cancellationToken).ConfigureAwait(false));
-
-    public override Task<ConsumerInfo> CreateOrUpdateConsumerAsync(string stream, ConsumerConfig config, CancellationToken cancellationToken) =>
-        Map(async () => (await Js.CreateOrUpdateConsumerAsync(stream, config, cancellationToken).ConfigureAwait(false)).Info);
-
-    public override Task<ConsumerInfo> GetConsumerInfoAsync(string stream, string consumer, CancellationToken cancellationToken) =>
-        Map(async () => (await Js.GetConsumerAsync(stream, consumer, cancellationToken).ConfigureAwait(false)).Info);
-
-    public override IPublisher<T> CreatePublisher<T>(IMessageEncoder<T> encoder, PublisherOptions options) =>
-        new JetStreamPublisher<T>(Js, encoder, options);
-
-    public override async Task<ISubscriber<T>> CreateSubscriberAsync<T>(string stream, string consumer, IMessageDecoder<T> decoder, SubscriberOptions options, CancellationToken cancellationToken)
-    {
-        var c = await Map(async () => await Js.GetConsumerAsync(stream, consumer, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
-        return new JetStreamSubscriber<T>(c, decoder, options);
     }
 
     public override Task LetTimePassAsync(TimeSpan duration, CancellationToken cancellationToken) =>
@@ -134,9 +115,9 @@ internal sealed class JetStreamDriver : BackendDriver
                 timestamp,
                 stream,
                 Str("consumer") ?? string.Empty,
-                Num("stream_seq") ?? 0,
+                Num("stream_seq"),
                 Num("consumer_seq"),
-                Num("deliveries") ?? 0,
+                Num("deliveries"),
                 Str("reason"));
         }
         catch (JsonException)
@@ -144,24 +125,6 @@ internal sealed class JetStreamDriver : BackendDriver
             return null;
         }
     }
-
-    private static async Task<TResult> Map<TResult>(Func<Task<TResult>> op)
-    {
-        try
-        {
-            return await op().ConfigureAwait(false);
-        }
-        catch (NatsJSApiException ex)
-        {
-            throw new GofluxException(GofluxStage.Transport, ex.Error.Description ?? ex.Message, ex, null, ex.Error.ErrCode);
-        }
-    }
-
-    private static Task<bool> Map(Func<Task> op) => Map<bool>(async () =>
-    {
-        await op().ConfigureAwait(false);
-        return true;
-    });
 
     private async Task ReadAdvisoriesAsync(INatsSub<byte[]> subscription)
     {
@@ -171,7 +134,7 @@ internal sealed class JetStreamDriver : BackendDriver
             {
                 await foreach (var msg in subscription.Msgs.ReadAllAsync(_stop.Token).ConfigureAwait(false))
                 {
-                    if (Parse(msg.Subject, msg.Data) is { } advisory && _ownsStream(advisory.Stream))
+                    if (Parse(msg.Subject, msg.Data) is { } advisory)
                     {
                         _advisories.Enqueue(advisory);
                     }

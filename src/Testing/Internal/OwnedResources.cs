@@ -13,7 +13,10 @@ internal sealed class OwnedResources
     {
         lock (_streams)
         {
-            _streams.Add(name);
+            if (!_streams.Contains(name))
+            {
+                _streams.Add(name);
+            }
         }
     }
 
@@ -39,7 +42,7 @@ internal sealed class OwnedResources
 
     /// <summary>Stops every subscription, then deletes every stream (each within <paramref name="patience"/>); returns what
     /// failed or timed out, so the caller can report it all at once.</summary>
-    public async Task<List<Exception>> ReleaseAsync(BackendDriver driver, TimeSpan patience)
+    public async Task<List<Exception>> ReleaseAsync(IGofluxBackend backend, TimeSpan patience)
     {
         List<Exception> errors = [];
         foreach (var s in Subscriptions())
@@ -65,7 +68,7 @@ internal sealed class OwnedResources
             try
             {
                 using var deadline = new CancellationTokenSource(patience);
-                await driver.DeleteStreamAsync(stream, deadline.Token).ConfigureAwait(false);
+                await backend.DeleteStreamAsync(stream, deadline.Token).ConfigureAwait(false);
             }
             catch (GofluxException)
             {

@@ -3,9 +3,9 @@ using NATS.Client.Core;
 namespace Goflux.Testing;
 
 /// <summary>
-/// A real NATS server with JetStream for the tests of one process (or one test assembly, or one collection), found by
-/// <see cref="NatsServerLocator"/> the first time a test asks for it: tests that never ask (the in-memory engine's) never
-/// need a server. Fails, never skips, when there is none: the message says how to get one.
+/// A real NATS server with JetStream for the tests of one process (or one test assembly, or one collection), found the
+/// first time a test asks for it: tests that never ask (the in-memory engine's) never need a server. Fails, never skips,
+/// when there is none: the message says how to get one.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -14,6 +14,14 @@ namespace Goflux.Testing;
 /// (<c>[assembly: AssemblyFixture(typeof(NatsServerFixture))]</c>) starts nothing until a test calls
 /// <see cref="StartAsync"/> or <see cref="CreateConnectionAsync"/>. Derive from it to pass other
 /// <see cref="NatsServerOptions"/> (an xunit fixture needs a parameterless constructor), or call <see cref="Create"/>.
+/// </para>
+/// <para>
+/// Where the server comes from, in this order (see <see cref="NatsServerOptions"/>): <c>NATS_URL</c> (a server someone else
+/// runs); Testcontainers, when a Docker engine answers (the official <c>nats:2.10</c> image, or <c>GOFLUX_NATS_IMAGE</c> /
+/// <see cref="NatsServerOptions.Image"/>); a <c>nats-server</c> 2.10+ binary — <see cref="NatsServerOptions.BinaryPath"/>
+/// or <c>GOFLUX_NATS_SERVER</c>, then <see cref="NatsServerOptions.SearchUpwardFor"/> (by default
+/// <c>.tools/nats-server/nats-server</c> in the test binaries' folder or any folder above it), then <c>PATH</c> — started
+/// on a free loopback port with a temporary store directory.
 /// </para>
 /// <para>
 /// A failed start is remembered: every later test fails at once with the same message instead of trying again.
@@ -67,7 +75,11 @@ public class NatsServerFixture : IAsyncDisposable
 
     /// <summary>Gets how the server was found, starting the server first (blocking) if needed.</summary>
     /// <exception cref="InvalidOperationException">No server could be found or started.</exception>
-    public NatsServerSource Source => Server.Source;
+    internal NatsServerSource Source => Server.Source;
+
+    /// <summary>Gets where the server comes from (the binary's path, the image, or the variable), starting it first (blocking) if needed.</summary>
+    /// <exception cref="InvalidOperationException">No server could be found or started.</exception>
+    public string Description => Server.ToString();
 
     /// <summary>Gets the server's version as it reports it in its INFO, starting the server first (blocking) if needed.</summary>
     /// <exception cref="InvalidOperationException">No server could be found or started.</exception>
@@ -81,15 +93,18 @@ public class NatsServerFixture : IAsyncDisposable
     }
 
     // Synchronous callers (a property read in a test) start the server the same way; prefer StartAsync.
-    private NatsServerHandle Server => Volatile.Read(ref _server) ?? StartAsync().GetAwaiter().GetResult();
+    private NatsServerHandle Server => Volatile.Read(ref _server) ?? StartServerAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>Finds or starts the server, once; later calls return the same server (or the same failure).</summary>
     /// <param name="cancellationToken">A token to stop waiting.</param>
-    /// <returns>The running server.</returns>
+    /// <returns>The server's client URL, e.g. <c>nats://127.0.0.1:4222</c>.</returns>
     /// <exception cref="InvalidOperationException">No server could be found or started; the message says how to get one.</exception>
     /// <exception cref="TimeoutException">Starting took longer than <see cref="NatsServerOptions.StartTimeout"/>.</exception>
     /// <exception cref="ObjectDisposedException">The fixture was disposed.</exception>
-    public async Task<NatsServerHandle> StartAsync(CancellationToken cancellationToken = default)
+    public async Task<string> StartAsync(CancellationToken cancellationToken = default)
+        => (await StartServerAsync(cancellationToken).ConfigureAwait(false)).Url;
+
+    private async Task<NatsServerHandle> StartServerAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _server) is { } running)
         {
@@ -147,8 +162,8 @@ public class NatsServerFixture : IAsyncDisposable
     /// <exception cref="InvalidOperationException">No server could be found or started.</exception>
     public async Task<NatsConnection> CreateConnectionAsync(CancellationToken cancellationToken = default)
     {
-        var server = await StartAsync(cancellationToken).ConfigureAwait(false);
-        return await ConnectAsync(server.Url, cancellationToken).ConfigureAwait(false);
+        var url = await StartAsync(cancellationToken).ConfigureAwait(false);
+        return await ConnectAsync(url, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops what was started (within <see cref="NatsServerOptions.StopTimeout"/>).</summary>

@@ -4,7 +4,7 @@ namespace Goflux.Testing;
 /// A running NATS server found or started for tests. Disposing it stops what was started (a process or a container)
 /// within a timeout; a server named by <c>NATS_URL</c> is left running.
 /// </summary>
-public sealed class NatsServerHandle : IAsyncDisposable
+internal sealed class NatsServerHandle : IAsyncDisposable
 {
     private readonly Func<CancellationToken, ValueTask>? _stop;
     private readonly TimeSpan _stopTimeout;

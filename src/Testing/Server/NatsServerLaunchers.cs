@@ -12,7 +12,7 @@ namespace Goflux.Testing;
 /// Starts a real NATS server one way or another. Each launcher returns a <see cref="NatsServerHandle"/> that stops
 /// (and cleans up after) what it started when disposed. Everything listens on, and is reached through, 127.0.0.1.
 /// </summary>
-public static class NatsServerLaunchers
+internal static class NatsServerLaunchers
 {
     /// <summary>The client port inside a NATS container.</summary>
     public const int ContainerClientPort = 4222;

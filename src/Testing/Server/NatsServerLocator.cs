@@ -15,7 +15,7 @@ namespace Goflux.Testing;
 /// </list>
 /// When none is available it throws, saying how to get one. It never skips.
 /// </summary>
-public static class NatsServerLocator
+internal static class NatsServerLocator
 {
     /// <summary>URL of a running server to use as is.</summary>
     public const string UrlVariable = "NATS_URL";
@@ -33,7 +33,7 @@ public static class NatsServerLocator
     public const string HowToGetAServer =
         "Set NATS_URL to a running nats-server 2.10+ with JetStream (e.g. `nats-server -js` on nats://127.0.0.1:4222); " +
         "or start a Docker engine so Testcontainers can run the official `" + DefaultImage + "` image (GOFLUX_NATS_IMAGE picks another); " +
-        "or install nats-server 2.10+ on PATH (or point GOFLUX_NATS_SERVER at it). " +
+        "or put a nats-server 2.10+ binary at " + NatsServerOptions.DefaultSearchUpwardFor + " in your repository (the fixture looks for it above the test binaries; this repository's scripts/provision-nats.sh puts one there), point GOFLUX_NATS_SERVER at one, or install one on PATH. " +
         "To run only the in-memory engine cases, set GOFLUX_TEST_BACKENDS=inmemory for [Backends] tests, or leave the JetStream ones out with a test filter (e.g. dotnet test --filter \"FullyQualifiedName!~JetStream&FullyQualifiedName!~Differential\" for the contract suite).";
 
     private static readonly string BinaryName = "nats-server";
@@ -167,14 +167,21 @@ public static class NatsServerLocator
 
         if (options.SearchUpwardFor is { Length: > 0 } relative)
         {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            var found = false;
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null && !found; dir = dir.Parent)
             {
                 var candidate = Path.Combine(dir.FullName, relative);
                 if (File.Exists(candidate))
                 {
+                    found = true;
                     yield return (candidate, $"{relative} above the test binaries");
-                    break;
                 }
+            }
+
+            if (!found)
+            {
+                // Reported as missing, so the no-server message names the searched path too.
+                yield return (Path.Combine(AppContext.BaseDirectory, relative), $"SearchUpwardFor ({relative} in the test binaries' folder or any folder above it)");
             }
         }
 

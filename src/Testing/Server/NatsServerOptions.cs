@@ -1,16 +1,19 @@
 namespace Goflux.Testing;
 
 /// <summary>
-/// Where <see cref="NatsServerLocator"/> looks for a NATS server, and how long starting and stopping one may take.
+/// Where a <see cref="NatsServerFixture"/> looks for a NATS server, and how long starting and stopping one may take.
 /// </summary>
 /// <remarks>
-/// The order is fixed: <see cref="NatsServerLocator.UrlVariable"/> (a server someone else runs), then Testcontainers when a
-/// Docker engine answers (<see cref="Image"/>), then a <c>nats-server</c> binary (<see cref="BinaryPath"/>,
-/// <see cref="SearchUpwardFor"/>, then <c>PATH</c>). Every start and every clean-up is bounded by
+/// The order is fixed: <c>NATS_URL</c> (a server someone else runs), then Testcontainers when a Docker engine answers
+/// (<see cref="Image"/>), then a <c>nats-server</c> 2.10+ binary (<see cref="BinaryPath"/> or <c>GOFLUX_NATS_SERVER</c>,
+/// then <see cref="SearchUpwardFor"/>, then <c>PATH</c>). Every start and every clean-up is bounded by
 /// <see cref="StartTimeout"/> and <see cref="StopTimeout"/> and fails with a message when it takes longer.
 /// </remarks>
 public sealed record NatsServerOptions
 {
+    /// <summary>The relative path <see cref="SearchUpwardFor"/> looks for by default.</summary>
+    public const string DefaultSearchUpwardFor = ".tools/nats-server/nats-server";
+
     /// <summary>Gets the default options: the process environment decides.</summary>
     public static NatsServerOptions Default { get; } = new();
 
@@ -23,7 +26,7 @@ public sealed record NatsServerOptions
 
     /// <summary>
     /// Gets the image for the Testcontainers path, or <see langword="null"/> for <c>GOFLUX_NATS_IMAGE</c>, else
-    /// <see cref="NatsServerLocator.DefaultImage"/> (the official image).
+    /// <c>nats:2.10</c> (the official image).
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? Image { get; init; }
@@ -36,11 +39,13 @@ public sealed record NatsServerOptions
     public string? BinaryPath { get; init; }
 
     /// <summary>
-    /// Gets a relative path (such as <c>tools/nats-server</c>) looked for in the test binaries' directory and each of its
-    /// parents before <c>PATH</c>, or <see langword="null"/> for none.
+    /// Gets a relative path of a nats-server binary looked for in the test binaries' directory and each of its parents
+    /// (so a binary provisioned into the repository is found from any test project in it) before <c>PATH</c>, or
+    /// <see langword="null"/> for none.
     /// </summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    public string? SearchUpwardFor { get; init; }
+    /// <value>The default value is <see cref="DefaultSearchUpwardFor"/>: <c>.tools/nats-server/nats-server</c>, where this
+    /// repository's <c>scripts/provision-nats.sh</c> puts it.</value>
+    public string? SearchUpwardFor { get; init; } = DefaultSearchUpwardFor;
 
     /// <summary>Gets a value indicating whether the Testcontainers path is tried.</summary>
     /// <value>The default value is <see langword="true"/>.</value>

@@ -1,7 +1,7 @@
 namespace Goflux.Testing;
 
 /// <summary>Where the NATS server used by a test run comes from.</summary>
-public enum NatsServerSource
+internal enum NatsServerSource
 {
     /// <summary>A server the caller already runs, named by the <c>NATS_URL</c> environment variable.</summary>
     EnvironmentUrl,

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Goflux.Testing;
 
 /// <summary>Parses and compares nats-server version strings such as <c>2.10.27</c> or <c>v2.11.0-beta.1</c>.</summary>
-public static partial class NatsServerVersion
+internal static partial class NatsServerVersion
 {
     /// <summary>The oldest server the tests accept: 2.10 understands Term reasons, 2.9 does not.</summary>
     public static readonly Version Minimum = new(2, 10);

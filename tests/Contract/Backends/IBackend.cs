@@ -26,6 +26,15 @@ public interface IBackend : IAsyncDisposable
 
     Task PurgeStreamAsync(string stream);
 
+    /// <summary>A purge request (filter, keep, up to a sequence); returns how many messages were removed.</summary>
+    Task<long> PurgeStreamAsync(string stream, StreamPurgeRequest request);
+
+    /// <summary>Deletes one message by sequence.</summary>
+    Task DeleteMessageAsync(string stream, ulong sequence);
+
+    /// <summary>Gets a stored message by sequence, last for a subject, or next for a subject.</summary>
+    Task<InMemoryStoredMessage> GetMessageAsync(string stream, StreamMsgGetRequest request);
+
     Task<ConsumerInfo> CreateOrUpdateConsumerAsync(string stream, ConsumerConfig config);
 
     Task<ConsumerInfo> CreateConsumerAsync(string stream, ConsumerConfig config);

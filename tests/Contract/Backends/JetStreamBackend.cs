@@ -1,106 +1,40 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
-using Goflux.Codecs;
 using Goflux.InMemory;
-using Goflux.JetStream;
 using Goflux.Testing;
-using Microsoft.Extensions.Time.Testing;
+using Goflux.Testing.Internal;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 
 namespace Goflux.Contract.Tests.Backends;
 
-/// <summary>
-/// The goflux JetStream adapter over NATS.Net: on a real nats-server (the oracle), or on the in-memory engine's
-/// in-process NATS client (<see cref="OnEngineAsync"/>), where time is the engine's virtual time.
-/// </summary>
-public sealed class JetStreamBackend : IBackend
+/// <summary>A real nats-server through NATS.Net, from the test kit's JetStream backend: the oracle.</summary>
+public sealed class JetStreamBackend : KitBackend
 {
     private static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
-    private readonly TestBackend? _kit;
-    private readonly InMemoryJetStream? _engine;
-    private readonly INatsConnection _connection;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentQueue<JetStreamAdvisory> _advisories = new();
-    private Task _advisoryLoop;
-    private INatsSub<byte[]>? _advisorySub;
+    private readonly JetStreamDriver _driver;
     private readonly List<string> _streams = [];
-    private readonly List<(string Stream, string Consumer, Task Run)> _starting = [];
 
-    private JetStreamBackend(INatsJSContext js, TestBackend? kit, InMemoryJetStream? engine)
+    private JetStreamBackend(TestBackend kit)
+        : base(kit)
     {
-        _kit = kit;
-        _engine = engine;
-        Js = js;
-        _connection = Js.Connection;
-        _advisoryLoop = Task.CompletedTask;
+        _driver = (JetStreamDriver)kit.Driver;
+        Js = _driver.Js;
     }
 
-    public string Name => _engine is null ? "JetStream" : "JetStreamOnEngine";
+    public override string Name => "JetStream";
 
-    public bool RealTime => _engine is null;
+    public override bool RealTime => true;
 
     public INatsJSContext Js { get; }
 
-    public INatsConnection Connection => _connection;
+    public INatsConnection Connection => Js.Connection;
 
+    /// <summary>The kit's JetStream backend: a connection to the fixture's server (started on first use), listening to its advisories.</summary>
     public static async Task<JetStreamBackend> StartAsync(NatsServerFixture server)
-    {
-        // The kit's JetStream backend: a connection to the fixture's server (started on first use).
-        var kit = await TestBackend.StartAsync(TestBackendKind.JetStream, new TestBackendOptions { Server = server });
-        return await ListenAsync(new JetStreamBackend(kit.JetStream!, kit, null));
-    }
+        => new(await TestBackend.StartAsync(TestBackendKind.JetStream, new TestBackendOptions { Server = server }));
 
-    /// <summary>The adapter over the engine's in-process NATS client: NATS.Net's own JetStream code on the engine, on a
-    /// fake clock at the same epoch as the in-memory binding.</summary>
-    public static async Task<JetStreamBackend> OnEngineAsync()
-    {
-        var engine = new InMemoryJetStream(new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
-        var connection = new NatsConnection(engine.CreateNatsOpts());
-        await connection.ConnectAsync();
-        return await ListenAsync(new JetStreamBackend(new NatsJSContext(connection), null, engine));
-    }
-
-    private static async Task<JetStreamBackend> ListenAsync(JetStreamBackend backend)
-    {
-        var connection = backend._connection;
-        if (backend._engine is not null)
-        {
-            // On the engine the advisories are read when asked for (AdvisoriesAsync): after a PING round trip everything
-            // the engine wrote before is in the subscription's channel, so draining it is enough, and deterministic.
-            backend._advisorySub = await connection.SubscribeCoreAsync<byte[]>("$JS.EVENT.ADVISORY.CONSUMER.>");
-            await connection.PingAsync();
-            return backend;
-        }
-
-        var ready = new TaskCompletionSource();
-        backend._advisoryLoop = Task.Run(async () =>
-        {
-            await using var sub = await connection.SubscribeCoreAsync<byte[]>("$JS.EVENT.ADVISORY.CONSUMER.>");
-            ready.TrySetResult();
-            try
-            {
-                await foreach (var msg in sub.Msgs.ReadAllAsync(backend._stop.Token))
-                {
-                    if (Parse(msg.Subject, msg.Data) is { } a)
-                    {
-                        backend._advisories.Enqueue(a);
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        });
-        await ready.Task;
-        await connection.PingAsync(); // the subscription is registered with the server
-        return backend;
-    }
-
-    public Task<StreamInfo> CreateStreamAsync(StreamConfig config) => Map(async () =>
+    public override Task<StreamInfo> CreateStreamAsync(StreamConfig config) => Map(async () =>
     {
         var s = await Js.CreateStreamAsync(config);
         lock (_streams)
@@ -111,26 +45,26 @@ public sealed class JetStreamBackend : IBackend
         return s.Info;
     });
 
-    public Task<StreamInfo> UpdateStreamAsync(StreamConfig config) => Map(async () => (await Js.UpdateStreamAsync(config)).Info);
+    public override Task<StreamInfo> UpdateStreamAsync(StreamConfig config) => Map(async () => (await Js.UpdateStreamAsync(config)).Info);
 
-    public Task<StreamInfo> GetStreamInfoAsync(string stream) => Map(async () => (await Js.GetStreamAsync(stream)).Info);
+    public override Task PurgeStreamAsync(string stream) => Map(async () => await Js.PurgeStreamAsync(stream, new StreamPurgeRequest()));
 
-    public Task DeleteStreamAsync(string stream) => Map(async () => await Js.DeleteStreamAsync(stream));
+    public override Task<long> PurgeStreamAsync(string stream, StreamPurgeRequest request) => Map(async () => (await Js.PurgeStreamAsync(stream, request)).Purged);
 
-    public Task PurgeStreamAsync(string stream) => Map(async () => await Js.PurgeStreamAsync(stream, new StreamPurgeRequest()));
+    public override Task DeleteMessageAsync(string stream, ulong sequence) => Map(async () => await Js.DeleteMessageAsync(stream, new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }));
 
-    /// <summary>Through <see cref="JetStreamSetup"/>, the path production code takes: its failures are at stage Subscribe.</summary>
-    public Task<ConsumerInfo> CreateOrUpdateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await JetStreamSetup.CreateOrUpdateConsumerAsync(Js, stream, config)).Info);
+    public override Task<InMemoryStoredMessage> GetMessageAsync(string stream, StreamMsgGetRequest request) => Map(async () =>
+    {
+        var s = await Js.GetStreamAsync(stream);
+        var m = (await s.GetAsync(request)).Message;
+        return new InMemoryStoredMessage(m.Seq, m.Subject, m.Data, null, m.Time);
+    });
 
-    public Task<ConsumerInfo> CreateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.CreateConsumerAsync(stream, config)).Info);
+    public override Task<ConsumerInfo> CreateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.CreateConsumerAsync(stream, config)).Info);
 
-    public Task<ConsumerInfo> UpdateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.UpdateConsumerAsync(stream, config)).Info);
+    public override Task<ConsumerInfo> UpdateConsumerAsync(string stream, ConsumerConfig config) => Map(async () => (await Js.UpdateConsumerAsync(stream, config)).Info);
 
-    public Task<ConsumerInfo> GetConsumerInfoAsync(string stream, string consumer) => Map(async () => (await Js.GetConsumerAsync(stream, consumer)).Info);
-
-    public Task DeleteConsumerAsync(string stream, string consumer) => Map(async () => await Js.DeleteConsumerAsync(stream, consumer));
-
-    public async Task<PublishResult> PublishAsync(string subject, byte[] data, MessageHeaders? headers = null)
+    public override async Task<PublishResult> PublishAsync(string subject, byte[] data, MessageHeaders? headers = null)
     {
         Subjects.ValidatePublishSubject(subject);
         PubAckResponse ack;
@@ -155,7 +89,7 @@ public sealed class JetStreamBackend : IBackend
         return new PublishResult(ack.Stream, ack.Seq, ack.Duplicate);
     }
 
-    public async Task<IReadOnlyList<BackendMessage>> FetchAsync(string stream, string consumer, int batch, TimeSpan? expires = null)
+    public override async Task<IReadOnlyList<BackendMessage>> FetchAsync(string stream, string consumer, int batch, TimeSpan? expires = null)
     {
         var c = await Map(async () => await Js.GetConsumerAsync(stream, consumer));
         var list = new List<BackendMessage>();
@@ -163,141 +97,71 @@ public sealed class JetStreamBackend : IBackend
         var source = expires is null
             ? c.FetchNoWaitAsync<byte[]>(opts)
             : c.FetchAsync<byte[]>(opts);
-        if (_engine is null)
+        await foreach (var m in source)
         {
-            await foreach (var m in source)
-            {
-                list.Add(new Msg(m));
-            }
-
-            return list;
+            list.Add(new Msg(m));
         }
 
-        // On the engine the request's expiry is virtual: once the request waits on the consumer, let it pass.
-        var fetch = Task.Run(async () =>
-        {
-            await foreach (var m in source)
-            {
-                list.Add(new Msg(m));
-            }
-        });
-        if (expires is { } e)
-        {
-            using var guard = new CancellationTokenSource(HangGuard);
-            var opened = _engine.WaitForPullRequestAsync(stream, consumer, guard.Token);
-            if (await Task.WhenAny(fetch, opened) == opened && (await _engine.GetConsumerInfoAsync(stream, consumer)).NumWaiting > 0)
-            {
-                await _engine.AdvanceAsync(e, guard.Token);
-            }
-        }
-
-        await fetch;
-
-        // The scenario holds these now: the engine does not wait for their acks before moving time.
-        _engine.LeaveUnsettled(stream, consumer);
         return list;
     }
 
-    public async Task LetTimePassAsync(TimeSpan duration)
-    {
-        if (_engine is null)
-        {
-            await Task.Delay(duration);
-            return;
-        }
-
-        using var guard = new CancellationTokenSource(HangGuard);
-        await ListeningAsync(guard.Token);
-        await _engine.AdvanceAsync(duration, guard.Token);
-        await _connection.PingAsync(guard.Token);
-    }
-
     /// <summary>
-    /// On the engine: waits until every subscription started through this backend has its first pull request open (or has
-    /// ended). The goflux in-memory subscriber has pulled when SubscribeAsync returns; NATS.Net sends its first pull a
-    /// moment later, and the engine cannot be idle for a loop that has not asked yet.
+    /// A pull request sent as NATS.Net sends one, but with any expiry (NATS.Net's own fetch requires more than a
+    /// second): collects the deliveries until the server ends the request with a status (404, 408, 409) or the batch
+    /// is full. For the differential tests, whose expiring pulls would otherwise cost a second each.
     /// </summary>
-    private async Task ListeningAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<BackendMessage>> PullAsync(string stream, string consumer, int batch, TimeSpan? expires)
     {
-        List<(string Stream, string Consumer, Task Run)> starting;
-        lock (_starting)
+        var inbox = "_DIFFPULL." + Guid.NewGuid().ToString("N"); // not under the connection's inbox prefix, which NATS.Net multiplexes
+        await using var sub = await Connection.SubscribeCoreAsync<byte[]>(inbox);
+        var request = expires is { } e
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{{\"batch\":{batch},\"expires\":{e.Ticks * 100}}}")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{{\"batch\":{batch},\"no_wait\":true}}");
+        await Connection.PublishAsync($"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}", System.Text.Encoding.UTF8.GetBytes(request), replyTo: inbox);
+        var list = new List<BackendMessage>();
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(45)); // a hang guard, not a timing assumption
+        await foreach (var msg in sub.Msgs.ReadAllAsync(guard.Token).WithHangReport(list, request))
         {
-            starting = [.. _starting];
-            _starting.Clear();
-        }
-
-        foreach (var (stream, consumer, run) in starting)
-        {
-            await Task.WhenAny(run, _engine!.WaitForPullRequestAsync(stream, consumer, cancellationToken));
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-    }
-
-    public async Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0)
-    {
-        if (_advisorySub is not null)
-        {
-            await DrainAdvisoriesAsync();
-            return [.. _advisories.Where(a => a.Stream == stream && a.Type != JetStreamAdvisory.ConsumerActionType)];
-        }
-
-        return await EventuallyAsync(
-            () => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. _advisories.Where(a => a.Stream == stream && a.Type != JetStreamAdvisory.ConsumerActionType)]),
-            list => list.Count >= atLeast,
-            atLeast == 0 ? TimeSpan.FromMilliseconds(300) : null);
-    }
-
-    public async Task<IReadOnlyList<JetStreamAdvisory>> ConsumerActionAdvisoriesAsync(string stream, int atLeast = 0)
-    {
-        if (_advisorySub is not null)
-        {
-            await DrainAdvisoriesAsync();
-            return [.. _advisories.Where(a => a.Stream == stream && a.Type == JetStreamAdvisory.ConsumerActionType)];
-        }
-
-        return await EventuallyAsync(
-            () => Task.FromResult<IReadOnlyList<JetStreamAdvisory>>([.. _advisories.Where(a => a.Stream == stream && a.Type == JetStreamAdvisory.ConsumerActionType)]),
-            list => list.Count >= atLeast,
-            atLeast == 0 ? TimeSpan.FromMilliseconds(300) : null);
-    }
-
-    public IPublisher<T> CreatePublisher<T>(IMessageEncoder<T> encoder, PublisherOptions? options = null)
-        => new JetStreamPublisher<T>(Js, encoder, options);
-
-    /// <summary>On the engine: a PING round trip (everything sent before it, acks included, was applied and what the engine
-    /// wrote back was read), then the advisories in the subscription's channel. No wait for idle: a handler may ask.</summary>
-    private async Task DrainAdvisoriesAsync()
-    {
-        using var guard = new CancellationTokenSource(HangGuard);
-        await _connection.PingAsync(guard.Token);
-        while (_advisorySub!.Msgs.TryRead(out var msg))
-        {
-            if (Parse(msg.Subject, msg.Data) is { } a)
+            if (msg.Headers is { Code: >= 100 } status)
             {
-                _advisories.Enqueue(a);
+                if (status.Code == 100)
+                {
+                    continue; // an idle heartbeat
+                }
+
+                break; // 404 No Messages, 408 Request Timeout, 409 ...: the request is over
+            }
+
+            list.Add(new RawMsg(Connection, msg));
+            if (list.Count == batch)
+            {
+                break;
             }
         }
+
+        return list;
     }
 
-    public async Task<ISubscriber<T>> CreateSubscriberAsync<T>(string stream, string consumer, IMessageDecoder<T> decoder, SubscriberOptions? options = null)
+    public override Task LetTimePassAsync(TimeSpan duration) => Task.Delay(duration);
+
+    public override async Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0)
     {
-        var subscriber = new JetStreamSubscriber<T>(await Js.GetConsumerAsync(stream, consumer), decoder, options);
-        return _engine is null ? subscriber : new Started<T>(this, subscriber, stream, consumer);
+        return await EventuallyAsync(
+            () => Task.FromResult(Seen(stream, a => a.Type is JetStreamAdvisory.MaxDeliverType or JetStreamAdvisory.TerminatedType or JetStreamAdvisory.NakType)),
+            list => list.Count >= atLeast,
+            atLeast == 0 ? TimeSpan.FromMilliseconds(300) : null);
     }
 
-    public async Task<TResult> EventuallyAsync<TResult>(Func<Task<TResult>> probe, Func<TResult, bool> done, TimeSpan? timeout = null)
+    public override async Task<IReadOnlyList<JetStreamAdvisory>> ConsumerActionAdvisoriesAsync(string stream, int atLeast = 0)
     {
-        if (_engine is not null)
-        {
-            // As in memory: once the engine is idle and the client has read what it was sent, the condition holds.
-            using var guard = new CancellationTokenSource(HangGuard);
-            await ListeningAsync(guard.Token);
-            await _engine.WaitForIdleAsync(guard.Token);
-            await _connection.PingAsync(guard.Token);
-            await _engine.WaitForIdleAsync(guard.Token);
-            return await probe();
-        }
+        return await EventuallyAsync(
+            () => Task.FromResult(Seen(stream, a => a.Type == JetStreamAdvisory.ConsumerActionType)),
+            list => list.Count >= atLeast,
+            atLeast == 0 ? TimeSpan.FromMilliseconds(300) : null);
+    }
 
+    public override async Task<TResult> EventuallyAsync<TResult>(Func<Task<TResult>> probe, Func<TResult, bool> done, TimeSpan? timeout = null)
+    {
         var deadline = DateTimeOffset.UtcNow + (timeout ?? DefaultPatience);
         while (true)
         {
@@ -311,7 +175,7 @@ public sealed class JetStreamBackend : IBackend
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         List<string> streams;
         lock (_streams)
@@ -323,37 +187,15 @@ public sealed class JetStreamBackend : IBackend
         {
             try
             {
-                await Js.DeleteStreamAsync(s);
+                await Shared.DeleteStreamAsync(s);
             }
-            catch (NatsJSApiException)
+            catch (GofluxException)
             {
+                // Deleted by the scenario.
             }
         }
 
-        await _stop.CancelAsync();
-        if (_advisorySub is not null)
-        {
-            await _advisorySub.DisposeAsync();
-        }
-
-        if (_kit is not null)
-        {
-            await _kit.DisposeAsync();
-        }
-        else
-        {
-            await _connection.DisposeAsync();
-            await _engine!.DisposeAsync();
-        }
-        try
-        {
-            await _advisoryLoop;
-        }
-        catch (Exception)
-        {
-        }
-
-        _stop.Dispose();
+        await Kit.DisposeAsync();
     }
 
     internal static NatsHeaders? ToNats(MessageHeaders? headers)
@@ -391,7 +233,8 @@ public sealed class JetStreamBackend : IBackend
         return h;
     }
 
-    private static async Task<TResult> Map<TResult>(Func<Task<TResult>> op)
+    /// <summary>Maps the raw NATS.Net calls only the contract makes (create-only, update-only, purge, fetch) as the shared backend maps its own.</summary>
+    internal static async Task<TResult> Map<TResult>(Func<Task<TResult>> op)
     {
         try
         {
@@ -403,61 +246,63 @@ public sealed class JetStreamBackend : IBackend
         }
     }
 
-    private static Task Map(Func<Task> op) => Map<bool>(async () =>
+    internal static Task Map(Func<Task> op) => Map<bool>(async () =>
     {
         await op();
         return true;
     });
 
-    private static JetStreamAdvisory? Parse(string subject, byte[]? data)
+    // The kit's subscription to $JS.EVENT.ADVISORY.> sees every stream's advisories; the scenario's streams are its own.
+    private IReadOnlyList<JetStreamAdvisory> Seen(string stream, Func<JetStreamAdvisory, bool> type)
+        => [.. _driver.AllAdvisories.Where(a => a.Stream == stream && type(a))];
+
+    /// <summary>A delivery received by <see cref="PullAsync"/>: metadata from its ack subject, acks sent and confirmed.</summary>
+    private sealed class RawMsg : BackendMessage
     {
-        if (data is null || data.Length == 0)
+        private readonly INatsConnection _connection;
+        private readonly string _reply;
+
+        [SetsRequiredMembers]
+        public RawMsg(INatsConnection connection, NatsMsg<byte[]> m)
         {
-            return null;
+            _connection = connection;
+            _reply = m.ReplyTo ?? throw new InvalidOperationException("A JetStream delivery without an ack subject.");
+            Subject = m.Subject;
+            Data = m.Data ?? [];
+            Headers = FromNats(m.Headers);
+            var t = _reply.Split('.'); // $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
+            static ulong U(string s) => ulong.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
+            Metadata = new DeliveryInfo(t[2], t[3], U(t[5]), U(t[6]), U(t[4]), U(t[8]), DateTimeOffset.UnixEpoch.AddTicks(long.Parse(t[7], System.Globalization.CultureInfo.InvariantCulture) / 100));
         }
 
-        using var doc = JsonDocument.Parse(data);
-        var r = doc.RootElement;
-        string? Str(string n) => r.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        ulong? Num(string n) => r.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetUInt64() : null;
-        var type = Str("type");
-        if (type is not (JetStreamAdvisory.MaxDeliverType or JetStreamAdvisory.TerminatedType or JetStreamAdvisory.NakType or JetStreamAdvisory.ConsumerActionType))
+        public override Task AckAsync() => SendAsync("+ACK");
+
+        public override Task NakAsync(TimeSpan? delay = null) => SendAsync(delay is { } d
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"-NAK {{\"delay\":{d.Ticks * 100}}}")
+            : "-NAK");
+
+        public override Task InProgressAsync() => SendAsync("+WPI");
+
+        public override Task TermAsync(string? reason = null) => SendAsync(string.IsNullOrEmpty(reason) ? "+TERM" : "+TERM " + reason);
+
+        private async Task SendAsync(string body)
         {
-            return null;
-        }
-
-        return new JetStreamAdvisory(
-            type,
-            subject,
-            DateTimeOffset.Parse(Str("timestamp")!, System.Globalization.CultureInfo.InvariantCulture),
-            Str("stream")!,
-            Str("consumer")!,
-            Num("stream_seq") ?? 0,
-            Num("consumer_seq"),
-            Num("deliveries") ?? 0,
-            Str("reason"));
-    }
-
-    /// <summary>A subscriber on the engine whose starts the backend waits for (see <see cref="ListeningAsync"/>).</summary>
-    private sealed class Started<T>(JetStreamBackend backend, JetStreamSubscriber<T> inner, string stream, string consumer) : ISubscriber<T>
-    {
-        public SubscriptionStatus Status => inner.Status;
-
-        public Task SubscribeAsync(string subject, MessageHandler<T> handler, CancellationToken cancellationToken = default)
-        {
-            var run = inner.SubscribeAsync(subject, handler, cancellationToken);
-            lock (backend._starting)
+            // Sent as a request: the server answers once it has applied the acknowledgement (a double ack). An ack it
+            // ignores gets no answer; the short wait then stands for "applied as far as it goes".
+            try
             {
-                backend._starting.Add((stream, consumer, run));
+                await _connection.RequestAsync<byte[], byte[]>(_reply, System.Text.Encoding.ASCII.GetBytes(body), replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(2) });
             }
-
-            return run;
+            catch (NatsNoReplyException)
+            {
+            }
+            catch (NatsNoRespondersException)
+            {
+            }
         }
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
-    private sealed class Msg : BackendMessage
+    internal sealed class Msg : BackendMessage
     {
         private readonly INatsJSMsg<byte[]> _m;
 
@@ -479,5 +324,30 @@ public sealed class JetStreamBackend : IBackend
         public override Task InProgressAsync() => _m.AckProgressAsync(new AckOpts { DoubleAck = true }).AsTask();
 
         public override Task TermAsync(string? reason = null) => _m.AckTerminateAsync(new AckOpts { DoubleAck = true, TerminateReason = reason }).AsTask();
+    }
+}
+
+/// <summary>Turns a pull the server never ended into a report of what it delivered.</summary>
+internal static class PullGuard
+{
+    public static async IAsyncEnumerable<NatsMsg<byte[]>> WithHangReport(this IAsyncEnumerable<NatsMsg<byte[]>> source, List<BackendMessage> got, string request)
+    {
+        await using var e = source.GetAsyncEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!await e.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (OperationCanceledException ex)
+            {
+                throw new TimeoutException($"The server kept the pull {request} open for 45 s after delivering {got.Count} message(s).", ex);
+            }
+
+            yield return e.Current;
+        }
     }
 }

@@ -61,7 +61,7 @@ public sealed class LifecycleTests : IAsyncDisposable
         info.NumAckPending.Should().Be(181, "the 180 pulled and unhandled messages and the naked 20th stay pending");
         _engine.Advisories.Should().NotContain(a => a.Type == JetStreamAdvisory.MaxDeliverType);
 
-        await _engine.AdvanceAsync(TimeSpan.FromSeconds(30), Ct);
+        await _engine.AdvanceAsync(TimeSpan.FromSeconds(31), Ct); // past the ack wait and the 1 ms check delay
         var again = await consumer.FetchAsync(500, cancellationToken: Ct);
         again.Select(d => d.Metadata.StreamSequence).Should().BeEquivalentTo(Enumerable.Range(20, 181).Select(i => (ulong)i));
     }

@@ -25,7 +25,7 @@ public sealed class PublishOutcomeTests(NatsServerFixture server)
         await using var own = await OwnServer.StartAsync(ct);
         await using var connection = await own.ConnectAsync(ct);
         var js = connection.CreateJetStreamContext();
-        await JetStreamSetup.EnsureStreamAsync(js, new StreamConfig("DOWN", ["down.>"]), ct);
+        await new JetStreamBackend(js).CreateOrUpdateStreamAsync(new StreamConfig("DOWN", ["down.>"]), ct);
         var timeout = TimeSpan.FromSeconds(1);
         await using var publisher = new JetStreamPublisher<Event>(js, EventJsonContext.Codec, PublisherOptions.Default with { PublishTimeout = timeout });
         await publisher.PublishAsync("down.a", new Event("1", "before"), cancellationToken: ct);
@@ -114,7 +114,7 @@ public sealed class PublishOutcomeTests(NatsServerFixture server)
         await using var own = await OwnServer.StartAsync(ct);
         await using var connection = await own.ConnectAsync(ct);
         var js = connection.CreateJetStreamContext();
-        await JetStreamSetup.EnsureStreamAsync(js, new StreamConfig("RETRY", ["retry.>"]), ct);
+        await new JetStreamBackend(js).CreateOrUpdateStreamAsync(new StreamConfig("RETRY", ["retry.>"]), ct);
         var options = PublisherOptions.Default with { PublishTimeout = TimeSpan.FromSeconds(1), DeduplicateByMessageId = true };
         await using var publisher = new RetryingPublisher<Event>(
             new JetStreamPublisher<Event>(js, EventJsonContext.Codec, options),

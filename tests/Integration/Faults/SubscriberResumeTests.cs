@@ -27,6 +27,7 @@ public sealed class SubscriberResumeTests
         await using var setup = await Setup.CreateAsync(own, "RESTART", ct);
         await setup.PublishAsync(1, ct);
         (await setup.Received.TakeAsync(TimeSpan.FromSeconds(10), ct)).Payload.Id.Should().Be("1");
+        await setup.WaitUntilAckedAsync(ct);
 
         await own.StopAsync(kill: false, ct);
         await own.StartAgainAsync(ct);
@@ -49,6 +50,7 @@ public sealed class SubscriberResumeTests
         await using var setup = await Setup.CreateAsync(own, "OUTAGE", ct);
         await setup.PublishAsync(1, ct);
         await setup.Received.TakeAsync(TimeSpan.FromSeconds(10), ct);
+        await setup.WaitUntilAckedAsync(ct);
         var states = new ConcurrentQueue<SubscriptionState>();
         setup.Subscriber.Status.StateChanged += (_, state) => states.Enqueue(state);
 
@@ -110,10 +112,11 @@ public sealed class SubscriberResumeTests
         private readonly CancellationTokenSource _stop = new();
         private Task _run = Task.CompletedTask;
 
-        private Setup(NATS.Client.Core.NatsConnection connection, INatsJSContext js, JetStreamSubscriber<Event> subscriber, string subject, CapturingLogger logger)
+        private Setup(NATS.Client.Core.NatsConnection connection, INatsJSContext js, string stream, JetStreamSubscriber<Event> subscriber, string subject, CapturingLogger logger)
         {
             Connection = connection;
             Js = js;
+            Stream = stream;
             Subscriber = subscriber;
             Subject = subject;
             Logger = logger;
@@ -122,6 +125,8 @@ public sealed class SubscriberResumeTests
         public NATS.Client.Core.NatsConnection Connection { get; }
 
         public INatsJSContext Js { get; }
+
+        public string Stream { get; }
 
         public JetStreamSubscriber<Event> Subscriber { get; }
 
@@ -140,11 +145,12 @@ public sealed class SubscriberResumeTests
             var connection = await own.ConnectAsync(ct);
             var js = connection.CreateJetStreamContext();
             var subject = stream.ToLowerInvariant() + ".events";
-            await JetStreamSetup.EnsureStreamAsync(js, new StreamConfig(stream, [stream.ToLowerInvariant() + ".>"]), ct);
-            var consumer = await JetStreamSetup.CreateOrUpdateConsumerAsync(js, stream, new ConsumerConfig("worker") { AckPolicy = ConsumerConfigAckPolicy.Explicit }, ct);
+            var backend = new JetStreamBackend(js);
+            await backend.CreateOrUpdateStreamAsync(new StreamConfig(stream, [stream.ToLowerInvariant() + ".>"]), ct);
+            await backend.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig("worker") { AckPolicy = ConsumerConfigAckPolicy.Explicit }, ct);
             var logger = new CapturingLogger();
-            var subscriber = new JetStreamSubscriber<Event>(consumer, EventJsonContext.Codec, SubscriberOptions.Default with { Logger = logger });
-            var setup = new Setup(connection, js, subscriber, subject, logger);
+            var subscriber = (JetStreamSubscriber<Event>)await backend.CreateSubscriberAsync(stream, "worker", EventJsonContext.Codec, SubscriberOptions.Default with { Logger = logger }, ct);
+            var setup = new Setup(connection, js, stream, subscriber, subject, logger);
             if (subscribe)
             {
                 await setup.SubscribeAsync(ct);
@@ -162,6 +168,17 @@ public sealed class SubscriberResumeTests
                 return ValueTask.CompletedTask;
             }, _stop.Token);
             await Subscriber.Status.WaitForListeningAsync(ct).WaitAsync(TimeSpan.FromSeconds(10), ct);
+        }
+
+        /// <summary>
+        /// Waits until the server has applied every ack sent so far: the subscriber acks after its handler returns, without
+        /// waiting for the server, so a server stopped right after a message was handled can come back without its ack
+        /// and deliver the message again.
+        /// </summary>
+        public async Task WaitUntilAckedAsync(CancellationToken ct)
+        {
+            var acked = await Eventually.TrueAsync(async () => (await Js.GetConsumerAsync(Stream, "worker", ct)).Info.NumAckPending == 0, TimeSpan.FromSeconds(20), ct);
+            acked.Should().BeTrue($"the acks of the messages handled on {Stream} reach the server within 20 s");
         }
 
         public async Task PublishAsync(int id, CancellationToken ct)

@@ -17,6 +17,7 @@ internal sealed class JetStreamScope : IAsyncDisposable
         Server = server;
         Connection = connection;
         Js = connection.CreateJetStreamContext();
+        Backend = new JetStreamBackend(Js);
         Stream = "S" + id;
         Prefix = "t" + id;
     }
@@ -26,6 +27,8 @@ internal sealed class JetStreamScope : IAsyncDisposable
     public NatsConnection Connection { get; }
 
     public INatsJSContext Js { get; }
+
+    public JetStreamBackend Backend { get; }
 
     public string Stream { get; }
 
@@ -37,7 +40,7 @@ internal sealed class JetStreamScope : IAsyncDisposable
         var scope = new JetStreamScope(server, connection, Guid.NewGuid().ToString("N")[..12]);
         var config = scope.StreamConfig();
         configure?.Invoke(config);
-        await JetStreamSetup.EnsureStreamAsync(scope.Js, config, cancellationToken);
+        await scope.Backend.CreateOrUpdateStreamAsync(config, cancellationToken);
         return scope;
     }
 
@@ -53,7 +56,8 @@ internal sealed class JetStreamScope : IAsyncDisposable
             config.AckWait = wait;
         }
 
-        return await JetStreamSetup.CreateOrUpdateConsumerAsync(Js, Stream, config, cancellationToken);
+        await Backend.CreateOrUpdateConsumerAsync(Stream, config, cancellationToken);
+        return await Js.GetConsumerAsync(Stream, name, cancellationToken);
     }
 
     public async Task<long> MessageCountAsync(CancellationToken cancellationToken)

@@ -54,7 +54,7 @@ public sealed class JetStreamServerErrorTests(NatsServerFixture server)
         var ct = TestContext.Current.CancellationToken;
         await using var scope = await JetStreamScope.CreateAsync(server, ct);
 
-        var act = async () => await JetStreamSetup.CreateOrUpdateConsumerAsync(scope.Js, "NOPE" + scope.Stream, new ConsumerConfig("c"), ct);
+        var act = async () => await scope.Backend.CreateOrUpdateConsumerAsync("NOPE" + scope.Stream, new ConsumerConfig("c"), ct);
 
         var thrown = await act.Should().ThrowAsync<GofluxException>();
         thrown.Which.Stage.Should().Be(GofluxStage.Subscribe);

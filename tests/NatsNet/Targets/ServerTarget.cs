@@ -30,8 +30,7 @@ public sealed class ServerTarget : INatsTarget
 
     public static async Task<ServerTarget> StartAsync(NatsServerFixture fixture)
     {
-        var server = await fixture.StartAsync();
-        var target = new ServerTarget(server.Url);
+        var target = new ServerTarget(await fixture.StartAsync());
         await target.Client.ConnectAsync();
         return target;
     }

@@ -42,6 +42,28 @@ public static class Poll
     public static Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what, CancellationToken cancellationToken) =>
         UntilAsync(() => Task.FromResult(condition()), timeout, what, cancellationToken);
 
+    /// <summary>
+    /// Waits until <paramref name="condition"/> is true or <paramref name="timeout"/> has passed, without failing: the
+    /// caller counts what happened and asserts on it (so a loss is reported as a loss, with its figures, not as a timeout).
+    /// </summary>
+    /// <returns>Whether the condition held.</returns>
+    public static async Task<bool> WithinAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clock = TimeProvider.System;
+        var start = clock.GetTimestamp();
+        while (!condition())
+        {
+            if (clock.GetElapsedTime(start) > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(Interval, clock, cancellationToken);
+        }
+
+        return true;
+    }
+
     /// <summary>Runs <paramref name="operation"/> with a deadline; throws <see cref="TimeoutException"/> naming it when it takes longer.</summary>
     public static async Task<T> WithinAsync<T>(Func<CancellationToken, Task<T>> operation, TimeSpan timeout, string what, CancellationToken cancellationToken)
     {

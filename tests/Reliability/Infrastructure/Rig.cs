@@ -48,9 +48,8 @@ public static class Rig
     }
 
     /// <summary>A file-storage stream <paramref name="name"/> on subjects <c>name.&gt;</c> with <paramref name="replicas"/> replicas.</summary>
-    public static async Task<INatsJSStream> FileStreamAsync(INatsJSContext js, string name, int replicas, CancellationToken cancellationToken) =>
-        await JetStreamSetup.EnsureStreamAsync(
-            js,
+    public static async Task FileStreamAsync(INatsJSContext js, string name, int replicas, CancellationToken cancellationToken) =>
+        await new JetStreamBackend(js).CreateOrUpdateStreamAsync(
             new StreamConfig(name, [name.ToLowerInvariant() + ".>"])
             {
                 Storage = StreamConfigStorage.File,
@@ -58,6 +57,13 @@ public static class Rig
                 DuplicateWindow = TimeSpan.FromMinutes(10),
             },
             cancellationToken);
+
+    /// <summary>Creates or updates the consumer through the shared backend, and returns NATS.Net's handle on it for a subscriber.</summary>
+    public static async Task<INatsJSConsumer> ConsumerAsync(INatsJSContext js, string stream, ConsumerConfig config, CancellationToken cancellationToken)
+    {
+        await new JetStreamBackend(js).CreateOrUpdateConsumerAsync(stream, config, cancellationToken);
+        return await js.GetConsumerAsync(stream, config.DurableName ?? config.Name!, cancellationToken);
+    }
 
     /// <summary>Publishes ids 1..<paramref name="count"/> as fast as the server takes them (raw NATS.Net, 256 in flight).</summary>
     public static async Task FillAsync(INatsJSContext js, string subject, int count, CancellationToken cancellationToken)

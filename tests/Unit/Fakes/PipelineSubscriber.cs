@@ -17,7 +17,7 @@ internal sealed class PipelineSubscriber<T>(IMessageDecoder<T> decoder, Subscrib
     private readonly List<SubscribeCall<T>> _calls = [];
     private readonly Lock _gate = new();
 
-    public SubscriptionStatus Status { get; } = new();
+    public SubscriptionStatus Status { get; } = new SubscriptionStatusSource().Status;
 
     /// <summary>When set, <see cref="SubscribeAsync"/> fails with it after the queued messages were processed.</summary>
     public Exception? FailWith { get; set; }

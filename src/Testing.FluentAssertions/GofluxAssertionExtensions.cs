@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Goflux.Testing;
 
-/// <summary>The entry points of the goflux assertions (FluentAssertions 7).</summary>
+/// <summary>The entry points of the goflux assertions (FluentAssertions 7), from the Goflux.Testing.FluentAssertions package.</summary>
 public static class GofluxAssertionExtensions
 {
     /// <summary>Starts assertions on a message's history.</summary>
