@@ -229,6 +229,29 @@ public sealed partial class InMemoryJetStream
         return true;
     }
 
+    /// <summary>Stops counting one delivery to a NATS.Net client, by its ack subject (a test harness that hands the message
+    /// to its scenario, which holds it from then on).</summary>
+    internal void LeaveUnsettledDelivery(string ackSubject)
+    {
+        lock (_serverGate)
+        {
+            _server?.Settle.Leave(ackSubject);
+        }
+    }
+
+    /// <summary>Gets how many deliveries or ended requests of NATS.Net clients stopped counting only because the unsettled
+    /// grace ran out (a test that expects determinism expects 0).</summary>
+    internal int UnsettledGraceReleases
+    {
+        get
+        {
+            lock (_serverGate)
+            {
+                return _server?.Settle.GraceReleases ?? 0;
+            }
+        }
+    }
+
     /// <summary>Counts one more thing a client owes the engine an answer for (see <see cref="WaitForIdleAsync"/>).</summary>
     internal void AddInFlight() => _ctx.Idle.Add();
 }

@@ -74,10 +74,10 @@ public abstract partial class NatsNetSuite
         await PublishManyAsync($"{p}.a", 1);
         var c = await ConsumerAsync(s, "c", c => c.AckWait = TimeSpan.FromSeconds(3));
         var m = (await FetchAsync(c, 1)).Single();
+        T.LeaveUnsettled(); // the scenario holds it, working on it
 
         await T.LetTimePassAsync(TimeSpan.FromSeconds(2));
         await m.AckProgressAsync(Double, Ct);
-        T.LeaveUnsettled();
         await T.LetTimePassAsync(TimeSpan.FromSeconds(2));
         var notYet = await FetchNowAsync(c, 1);
         await T.LetTimePassAsync(TimeSpan.FromSeconds(2));

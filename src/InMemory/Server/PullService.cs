@@ -122,7 +122,7 @@ internal sealed class PullService(NatsServer server)
         var ack = d.ReplyTo;
         var end = server.Send(r.Reply, d.Subject, ack, WireHeaders.Write(d.Headers), d.Data.Span, out var receiver);
         r.Wrote(receiver, end);
-        server.Settle.Delivered(ack, d.Metadata, receiver, end, r.AckNone, r.AckAll);
+        server.Settle.Delivered(ack, r.Reply, d.Metadata, receiver, end, r.AckNone, r.AckAll);
     }
 
     /// <summary>Reports the end of a request with the server's status (an effect of the engine, outside its lock).</summary>
@@ -175,10 +175,12 @@ internal sealed class PullService(NatsServer server)
         }
 
         server.Settle.Repulled(reply);
-        if (gone is null)
+        if (gone is null or { Count: 0 })
         {
             return;
         }
+
+        server.Settle.Abandoned(reply);
 
         foreach (var r in gone)
         {

@@ -13,7 +13,8 @@ namespace Goflux.InMemory.Server;
 /// <item>a pull request that ended (its batch filled, it expired with a 408, or a no-wait request was done): until
 /// the subscription sends its next pull request, as NATS.Net's consume loop does, or goes away, as a fetch does.</item>
 /// </list>
-/// <para>A connection that closes answers everything it owed. What the client has read and then stays silent about
+/// <para>A connection that closes answers everything it owed, and so does a subscription that goes away while its pull
+/// request is still open (a consume loop that stopped). What the client has read and then stays silent about
 /// for <see cref="InMemoryJetStreamOptions.UnsettledGrace"/> of wall-clock time stops counting (code that leaves a
 /// message unsettled on purpose), as does everything it has read when <see cref="InMemoryJetStream.LeaveUnsettled()"/>
 /// is called.</para>
@@ -23,6 +24,10 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _deliveries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Entry>> _repulls = new(StringComparer.Ordinal);
+    private int _graceReleases;
+
+    /// <summary>Gets how many answers were given up on after the unsettled grace (for diagnostics and tests).</summary>
+    public int GraceReleases => Volatile.Read(ref _graceReleases);
 
     /// <summary>Gets the number of answers owed (for diagnostics and tests).</summary>
     public int Owed
@@ -38,7 +43,7 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
 
     /// <summary>A delivery was written to <paramref name="connection"/> up to <paramref name="end"/>; the engine already
     /// counted it in flight when it handed it over.</summary>
-    public void Delivered(string ackSubject, DeliveryInfo metadata, ServerConnection? connection, long end, bool ackNone, bool ackAll)
+    public void Delivered(string ackSubject, string reply, DeliveryInfo metadata, ServerConnection? connection, long end, bool ackNone, bool ackAll)
     {
         if (connection is null || end < 0)
         {
@@ -61,7 +66,7 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
                 return;
             }
 
-            e = new Entry(ackSubject, connection, metadata.Stream, metadata.Consumer, metadata.StreamSequence, ackAll, repull: false);
+            e = new Entry(ackSubject, connection, metadata.Stream, metadata.Consumer, metadata.StreamSequence, ackAll, repull: false) { Reply = reply };
             _deliveries[ackSubject] = e;
         }
 
@@ -99,7 +104,7 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
     /// <returns>The entry, to be marked read with <see cref="ReadAt"/>.</returns>
     public object AwaitRepull(string reply, ServerConnection connection)
     {
-        var e = new Entry(reply, connection, string.Empty, string.Empty, 0, ackAll: false, repull: true);
+        var e = new Entry(reply, connection, string.Empty, string.Empty, 0, ackAll: false, repull: true) { Reply = reply };
         engine.AddInFlight();
         lock (_gate)
         {
@@ -138,6 +143,16 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
 
         Release(released);
     }
+
+    /// <summary>
+    /// A subscription went away while its pull request was still open: the loop that read its deliveries stopped (a
+    /// cancelled consume), so what it received and did not settle is no longer waited for. (A fetch goes away after its
+    /// request ended, and its messages are still in its caller's hands.)
+    /// </summary>
+    public void Abandoned(string reply) => ReleaseWhere(e => !e.Repull && e.Reply == reply, readOnly: false);
+
+    /// <summary>Stops counting one delivery (by its ack subject), read or not.</summary>
+    public void Leave(string ackSubject) => Release(Take(ackSubject));
 
     /// <summary>The reply subjects awaiting a next pull request that <paramref name="pattern"/> matches.</summary>
     public List<string> AwaitingMatching(string pattern, bool wildcard)
@@ -195,19 +210,28 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
             return;
         }
 
-        ReleaseWhere(e =>
+        var released = ReleaseWhere(e =>
         {
             var since = Math.Max(e.ReadAt, e.Connection.LastInbound);
             return TimeProvider.System.GetElapsedTime(since, now) >= grace;
         });
+        Interlocked.Add(ref _graceReleases, released);
     }
 
-    private int ReleaseWhere(Func<Entry, bool> quiet)
+    private List<Entry>? Take(string ackSubject)
+    {
+        lock (_gate)
+        {
+            return _deliveries.Remove(ackSubject, out var e) ? [e] : null;
+        }
+    }
+
+    private int ReleaseWhere(Func<Entry, bool> quiet, bool readOnly = true)
     {
         List<Entry> released = [];
         lock (_gate)
         {
-            foreach (var e in _deliveries.Values.Where(e => e.ReadAt != 0 && quiet(e)).ToList())
+            foreach (var e in _deliveries.Values.Where(e => (!readOnly || e.ReadAt != 0) && quiet(e)).ToList())
             {
                 _deliveries.Remove(e.Key);
                 released.Add(e);
@@ -215,7 +239,7 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
 
             foreach (var (reply, list) in _repulls.ToList())
             {
-                var gone = list.Where(e => e.ReadAt != 0 && quiet(e)).ToList();
+                var gone = list.Where(e => (!readOnly || e.ReadAt != 0) && quiet(e)).ToList();
                 released.AddRange(gone);
                 list.RemoveAll(gone.Contains);
                 if (list.Count == 0)
@@ -263,6 +287,9 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
         public bool AckAll { get; } = ackAll;
 
         public bool Repull { get; } = repull;
+
+        /// <summary>Gets the reply subject (the subscription) it was written to.</summary>
+        public string Reply { get; init; } = string.Empty;
 
         /// <summary>Gets or sets how many deliveries it stands for (under the tracker's lock).</summary>
         public int Count { get; set; } = 1;

@@ -120,6 +120,7 @@ public sealed class JetStreamOnEngineBackend : IBackend
             await foreach (var m in source)
             {
                 list.Add(new JetStreamBackend.Msg(m));
+                Engine.LeaveUnsettledDelivery(m.ReplyTo!); // the scenario holds it from here: no wait for its ack
             }
         });
 
@@ -135,9 +136,6 @@ public sealed class JetStreamOnEngineBackend : IBackend
         }
 
         await fetch;
-
-        // The scenario holds these now: the engine does not wait for their acks before moving time.
-        Engine.LeaveUnsettled(stream, consumer);
         return list;
     }
 
@@ -191,7 +189,15 @@ public sealed class JetStreamOnEngineBackend : IBackend
         }
 
         await _connection.DisposeAsync();
+        var graceReleases = Engine.UnsettledGraceReleases;
         await Engine.DisposeAsync();
+
+        // Every wait ended because the client answered (or the backend said the scenario holds the messages): none
+        // relied on the wall-clock grace, so the binding is as deterministic as the in-memory one.
+        if (graceReleases != 0)
+        {
+            throw new InvalidOperationException($"{graceReleases} deliveries were given up on after the unsettled grace: the scenario is not deterministic on the engine.");
+        }
     }
 
     /// <summary>

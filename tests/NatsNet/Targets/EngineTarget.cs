@@ -78,7 +78,15 @@ public sealed class EngineTarget : INatsTarget
             await c.DisposeAsync();
         }
 
+        var graceReleases = Engine.UnsettledGraceReleases;
         await Engine.DisposeAsync();
+
+        // Every wait of a scenario ended because the client answered (or LeaveUnsettled said it would not): none relied
+        // on the wall-clock grace, so none took wall time or depended on timing.
+        if (graceReleases != 0)
+        {
+            throw new InvalidOperationException($"{graceReleases} deliveries were given up on after the unsettled grace: the scenario is not deterministic on the engine.");
+        }
     }
 
     /// <summary>A PING round trip on every client: whatever the engine wrote before has been read and dispatched.</summary>
