@@ -37,6 +37,12 @@ internal static class ConsumerRules
             throw new NotSupportedException("Push consumers (DeliverSubject) are not supported by the in-memory engine; use a pull consumer.");
         }
 
+        // The server checks replicas, then backoff against max deliver (10116), before anything else (S-53).
+        if (c.Backoff is { Count: > 0 } backoff && c.MaxDeliver > 0 && c.MaxDeliver < backoff.Count)
+        {
+            throw Errors.Api(JetStreamErrorCodes.ConsumerMaxDeliverBackoff, "max deliver is required to be > length of backoff values");
+        }
+
         // Push-only settings (10088, 10089, 10086, 10090) and replicas (10074): the table's rows.
         ConsumerConfigTable.Validate(c);
 
@@ -137,10 +143,6 @@ internal static class ConsumerRules
                 break;
         }
 
-        if (c.Backoff is { Count: > 0 } backoff && c.MaxDeliver > 0 && c.MaxDeliver < backoff.Count)
-        {
-            throw Errors.Api(JetStreamErrorCodes.ConsumerMaxDeliverBackoff, "max deliver is required to be > length of backoff values");
-        }
     }
 
     public static void CheckWorkQueue(StreamState s, ConsumerConfig c)

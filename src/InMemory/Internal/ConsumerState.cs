@@ -248,7 +248,9 @@ internal sealed partial class ConsumerState : Scheduled
         }
 
         ArmInactivity(_ctx.Now);
-        if (Stream.Config.Retention == StreamConfigRetention.Interest)
+        // By the consumer's own retention (interest when created on, or switched to, an interest stream; the server
+        // never switches it back): even after the stream went back to limits, an update removes what nobody needs.
+        if (_retention == StreamConfigRetention.Interest)
         {
             Stream.RemoveUninteresting(from: _asflr, ignore: null);
         }

@@ -13,6 +13,9 @@ internal sealed partial class StreamState
     private const string HdrExpectedLastMsgId = "Nats-Expected-Last-Msg-Id";
     private const string HdrRollup = "Nats-Rollup";
 
+    /// <summary>The server never runs its duplicate-window purge sooner than this after the last one.</summary>
+    private static readonly TimeSpan MinDedupePurge = TimeSpan.FromMilliseconds(50);
+
     /// <summary>The wire size of <paramref name="headers"/>, as the server counts it.</summary>
     public static int HeaderBytes(MessageHeaders? headers)
     {
@@ -99,7 +102,7 @@ internal sealed partial class StreamState
             // Accepted, sequenced, not stored (S-38).
             var skipped = Store.Skip(now);
             LastMsgId = msgId ?? string.Empty;
-            RememberMsgId(msgId, skipped, now);
+            RememberMsgId(msgId, skipped, DateTimeOffset.UnixEpoch, now); // the server keeps no time for it
             _ctx.Record(new(InMemoryEventKind.Removed, now, Name, null, subject, skipped, Reason: "no interest"));
             return new PublishResult(Name, skipped, false);
         }
@@ -112,7 +115,7 @@ internal sealed partial class StreamState
 
         LastMsgId = msgId ?? string.Empty;
         var m = Store.Store(subject, data, headers, size, now, msgId);
-        RememberMsgId(msgId, m.Sequence, now);
+        RememberMsgId(msgId, m.Sequence, now, now);
         if (_ctx.RecordEvents)
         {
             _ctx.Record(new(InMemoryEventKind.Published, now, Name, null, subject, m.Sequence));
@@ -191,39 +194,55 @@ internal sealed partial class StreamState
 
     private bool TryGetDuplicate(string msgId, DateTimeOffset now, out ulong seq)
     {
-        ExpireDedupe(now);
-        var found = _dedupe.TryGetValue(msgId, out var entry);
-        seq = entry.Seq;
-        return found;
+        RunDedupePurges(now);
+        return _dedupe.TryGetValue(msgId, out seq);
     }
 
-    private void RememberMsgId(string? msgId, ulong seq, DateTimeOffset now)
+    /// <summary>
+    /// Remembers a message id for the duplicate window (S-25). As on the server, an id is forgotten only when the
+    /// window's purge runs: first one window after the first id, then when the oldest remembered id runs out (at least
+    /// 50 ms later), walking ids in the order they came and stopping at the first still in its window. An id of a message
+    /// an interest stream did not store carries no time and goes at the next purge.
+    /// </summary>
+    private void RememberMsgId(string? msgId, ulong seq, DateTimeOffset storedAt, DateTimeOffset now)
     {
-        if (string.IsNullOrEmpty(msgId))
+        if (string.IsNullOrEmpty(msgId) || Config.DuplicateWindow <= TimeSpan.Zero)
         {
             return;
         }
 
-        ExpireDedupe(now);
-        var window = Config.DuplicateWindow;
-        if (window <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        var expires = EngineContext.Add(now, window);
-        _dedupe[msgId] = (seq, expires);
-        _dedupeOrder.Enqueue((msgId, expires));
+        _dedupe[msgId] = seq;
+        _dedupeOrder.Enqueue((msgId, storedAt));
+        _dedupeTimer ??= EngineContext.Add(now, Config.DuplicateWindow);
     }
 
-    private void ExpireDedupe(DateTimeOffset now)
+    private void RunDedupePurges(DateTimeOffset now)
     {
-        while (_dedupeOrder.Count > 0 && _dedupeOrder.Peek().Expires <= now)
+        while (_dedupeTimer is { } due && due <= now)
         {
-            var (id, expires) = _dedupeOrder.Dequeue();
-            if (_dedupe.TryGetValue(id, out var entry) && entry.Expires == expires)
+            var window = Config.DuplicateWindow;
+            var next = window;
+            while (_dedupeOrder.TryPeek(out var e))
             {
-                _dedupe.Remove(id);
+                if (due - e.Stored >= window)
+                {
+                    _dedupeOrder.Dequeue();
+                    _dedupe.Remove(e.Id);
+                    continue;
+                }
+
+                next = window - (due - e.Stored);
+                break;
+            }
+
+            if (_dedupe.Count > 0)
+            {
+                _dedupeTimer = EngineContext.Add(due, next < MinDedupePurge ? MinDedupePurge : next);
+            }
+            else
+            {
+                _dedupeTimer = null;
+                _dedupeOrder.Clear();
             }
         }
     }

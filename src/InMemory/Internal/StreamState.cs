@@ -14,8 +14,9 @@ internal sealed partial class StreamState : Scheduled
 {
     private readonly EngineContext _ctx;
     private readonly Dictionary<string, ConsumerState> _consumers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (ulong Seq, DateTimeOffset Expires)> _dedupe = new(StringComparer.Ordinal);
-    private readonly Queue<(string Id, DateTimeOffset Expires)> _dedupeOrder = new();
+    private readonly Dictionary<string, ulong> _dedupe = new(StringComparer.Ordinal);
+    private readonly Queue<(string Id, DateTimeOffset Stored)> _dedupeOrder = new();
+    private DateTimeOffset? _dedupeTimer;
     private string[] _subjects; // the configured subjects, matched on every publish without boxing an enumerator
 
     /// <summary>Why the store is removing messages now (names the Removed events).</summary>
@@ -192,6 +193,8 @@ internal sealed partial class StreamState : Scheduled
             RecountConsumers(); // the server reports a batch removal: every consumer recounts
         }
 
+        // The server settles the pending messages a subject purge removed (S-99) in goroutines of their own, which
+        // race with it moving its consumers past the purge: the engine settles them after, when the purge is done.
         var first = Store.FirstSeq;
         var last = Store.LastSeq;
         var start = bySubject ? Store.FilteredState(first, subject, lastPerSubject: false).First : first;
