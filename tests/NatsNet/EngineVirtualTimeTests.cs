@@ -176,4 +176,42 @@ public sealed class EngineVirtualTimeTests : IAsyncLifetime
         await stop.CancelAsync();
         await loop;
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    public async Task ConsumeLoop_IdleOnlyOnceEverythingIsHandled_NeverBetweenAnAckAndTheNextPull(int window)
+    {
+        var js = _client.CreateJetStreamContext();
+        await js.CreateStreamAsync(new StreamConfig("GAP", ["gap.>"]) { Storage = StreamConfigStorage.Memory }, Ct);
+        var consumer = await js.CreateOrUpdateConsumerAsync("GAP", new ConsumerConfig("c"), Ct);
+        for (var i = 0; i < 200; i++)
+        {
+            await js.PublishAsync("gap.x", i, cancellationToken: Ct);
+        }
+
+        var handled = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var loop = Task.Run(
+            async () =>
+            {
+                await foreach (var m in consumer.ConsumeAsync<int>(opts: new NatsJSConsumeOpts { MaxMsgs = window }, cancellationToken: stop.Token))
+                {
+                    Interlocked.Increment(ref handled);
+                    await m.AckAsync(cancellationToken: Ct);
+                }
+            },
+            Ct);
+        await _engine.WaitForPullRequestAsync("GAP", "c", Ct);
+
+        // The loop acks, then asks again: between the two the engine waits for the request it expects.
+        await _engine.WaitForIdleAsync(Ct);
+
+        Volatile.Read(ref handled).Should().Be(200);
+        (await js.GetConsumerAsync("GAP", "c", Ct)).Info.NumAckPending.Should().Be(0);
+        _engine.UnsettledGraceReleases.Should().Be(0);
+        await stop.CancelAsync();
+        await loop;
+    }
 }

@@ -58,15 +58,17 @@ internal sealed class AckService(NatsServer server)
             return false;
         }
 
+        if (next is not null)
+        {
+            // +NXT: the next request opens (its hand-offs counted) before this delivery stops counting.
+            server.Pulls.Next(metadata.Stream, metadata.Consumer, reply, Encoding.UTF8.GetBytes(next));
+            server.Settle.Settled(subject, metadata, ack: true);
+            return true;
+        }
+
         if (kind is InMemoryDelivery.AckKind.Ack or InMemoryDelivery.AckKind.Nak or InMemoryDelivery.AckKind.Term)
         {
             server.Settle.Settled(subject, metadata, ack: kind == InMemoryDelivery.AckKind.Ack);
-        }
-
-        if (next is not null)
-        {
-            server.Pulls.Next(metadata.Stream, metadata.Consumer, reply, Encoding.UTF8.GetBytes(next));
-            return true;
         }
 
         if (reply is not null)

@@ -43,7 +43,21 @@ internal sealed class PullService(NatsServer server)
             return true; // the server ignores a pull request it cannot answer
         }
 
-        server.Settle.Repulled(reply);
+        // The subscription asked again: what the engine waited for is answered, but only released once the new request
+        // took what it could (each hand-off counted first), so the engine is never idle in between.
+        var answered = server.Settle.DetachRepulls(reply);
+        try
+        {
+            return Open(stream, consumer, reply, body, info);
+        }
+        finally
+        {
+            server.Settle.Release(answered);
+        }
+    }
+
+    private bool Open(string stream, string consumer, string reply, ReadOnlySpan<byte> body, ConsumerInfo info)
+    {
         if (!TryParse(body, out var request, out var problem))
         {
             Status(reply, 400, "Bad Request - " + problem);

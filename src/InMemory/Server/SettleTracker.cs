@@ -132,6 +132,22 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
         connection.Outbox.WhenRead(end, e.MarkRead);
     }
 
+    /// <summary>
+    /// A pull request arrived on <paramref name="reply"/>: takes what the engine waited for there, to be released with
+    /// <see cref="Release(object?)"/> once the new request took what it could (so the engine is never idle in between,
+    /// and a new request that ends at once keeps its own wait).
+    /// </summary>
+    public object? DetachRepulls(string reply)
+    {
+        lock (_gate)
+        {
+            return _repulls.Remove(reply, out var list) ? list : null;
+        }
+    }
+
+    /// <summary>Releases what <see cref="DetachRepulls"/> took.</summary>
+    public void Release(object? detached) => Release((List<Entry>?)detached);
+
     /// <summary>A pull request arrived on <paramref name="reply"/>, or nobody listens on it any more.</summary>
     public void Repulled(string reply)
     {
