@@ -46,6 +46,16 @@ internal static class QuickRunner
             Console.WriteLine("JetStream adapter end to end: skipped (no server: set NATS_URL or run scripts/provision-nats.sh)");
         }
 
+        // NATS.Net's own ConsumeAsync + AckAsync, the same code over the engine's in-process client and over a server.
+        var natsNetOnEngine = await NatsNetConsume.OnEngineAsync();
+        Console.WriteLine(Invariant($"{"NATS.Net consume+ack, engine",-30} {natsNetOnEngine,12:N0} msgs/s"));
+        double? natsNetOnServer = null;
+        if (LocalServer.Available)
+        {
+            natsNetOnServer = await NatsNetConsume.OnServerAsync();
+            Console.WriteLine(Invariant($"{"NATS.Net consume+ack, server",-30} {natsNetOnServer,12:N0} msgs/s"));
+        }
+
         Console.WriteLine();
         var (advanceTime, acked) = await VirtualTimeNaksAsync(100_000, TimeSpan.FromMinutes(10));
         Console.WriteLine(Invariant($"100,000 naks spread over 10 min of virtual time: AdvanceAsync took {advanceTime.TotalSeconds:0.00} s wall; {acked:N0} redeliveries acked"));
@@ -63,6 +73,11 @@ internal static class QuickRunner
         if (jetStream is { } js)
         {
             goals.Add((Invariant($"in-memory >= 10x the JetStream adapter: {inMemory.Rate / js.Rate:0.0}x"), inMemory.Rate >= 10 * js.Rate));
+        }
+
+        if (natsNetOnServer is { } onServer)
+        {
+            goals.Add((Invariant($"NATS.Net consume+ack on the engine's client >= 10x on a server: {natsNetOnEngine / onServer:0.0}x"), natsNetOnEngine >= 10 * onServer));
         }
 
         Console.WriteLine(Invariant($"in-memory / Channel<T>: {inMemory.Rate / channel.Rate:0.000}"));

@@ -120,6 +120,7 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
             _ctx.Scheduler.Clear();
         }
 
+        CloseServer();
         _ctx.Scheduler.Dispose();
         _ctx.Idle.Dispose();
         return default;

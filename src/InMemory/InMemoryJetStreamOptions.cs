@@ -25,4 +25,15 @@ public sealed record InMemoryJetStreamOptions
     /// <summary>Gets the logger for what the engine cannot report otherwise (a failing <see cref="InMemoryJetStream.AdvisoryRaised"/> listener).</summary>
     /// <value>The default value is <see langword="null"/> (nothing is logged).</value>
     public ILogger? Logger { get; init; }
+
+    /// <summary>
+    /// Gets how long a NATS.Net client (<see cref="InMemoryJetStream.CreateClient"/>) may stay silent, on the wall clock,
+    /// about a message it has read before <see cref="InMemoryJetStream.WaitForIdleAsync"/> stops waiting for it to be
+    /// acked, naked or termed.
+    /// </summary>
+    /// <value>The default value is 500 milliseconds. <see cref="Timeout.InfiniteTimeSpan"/> waits for every answer.</value>
+    /// <remarks>Code that settles what it receives never meets this: its ack ends the wait. It bounds the wait for code
+    /// that leaves a message unsettled on purpose; such a test is faster with
+    /// <see cref="InMemoryJetStream.LeaveUnsettled()"/>.</remarks>
+    public TimeSpan UnsettledGrace { get; init; } = TimeSpan.FromMilliseconds(500);
 }

@@ -17,3 +17,12 @@ public sealed class JetStreamContractTests(NatsServerFixture server) : ContractS
 {
     protected override async Task<IBackend> CreateBackendAsync() => await JetStreamBackend.StartAsync(server);
 }
+
+/// <summary>
+/// The contract suite through the goflux JetStream adapter over the engine's in-process NATS client: NATS.Net's own
+/// JetStream code on the engine, on a fake clock. Adapter on server = adapter on engine = goflux in-memory.
+/// </summary>
+public sealed class JetStreamOnEngineContractTests : ContractSuite
+{
+    protected override async Task<IBackend> CreateBackendAsync() => await JetStreamOnEngineBackend.StartAsync();
+}

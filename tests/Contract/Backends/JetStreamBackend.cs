@@ -234,7 +234,7 @@ public sealed class JetStreamBackend : KitBackend
     }
 
     /// <summary>Maps the raw NATS.Net calls only the contract makes (create-only, update-only, purge, fetch) as the shared backend maps its own.</summary>
-    private static async Task<TResult> Map<TResult>(Func<Task<TResult>> op)
+    internal static async Task<TResult> Map<TResult>(Func<Task<TResult>> op)
     {
         try
         {
@@ -246,7 +246,7 @@ public sealed class JetStreamBackend : KitBackend
         }
     }
 
-    private static Task Map(Func<Task> op) => Map<bool>(async () =>
+    internal static Task Map(Func<Task> op) => Map<bool>(async () =>
     {
         await op();
         return true;
@@ -302,7 +302,7 @@ public sealed class JetStreamBackend : KitBackend
         }
     }
 
-    private sealed class Msg : BackendMessage
+    internal sealed class Msg : BackendMessage
     {
         private readonly INatsJSMsg<byte[]> _m;
 
