@@ -36,6 +36,7 @@ internal sealed class NatsServer : IDisposable
         SocketFactory = new InProcessSocketFactory(this);
         Settle = new SettleTracker(engine, engine.Options.UnsettledGrace);
         Pulls = new PullService(this);
+        Pushes = new PushService(this);
         Acks = new AckService(this);
         Api = new JetStreamApi(this);
         Advisories = new AdvisoryPublisher(this);
@@ -53,6 +54,8 @@ internal sealed class NatsServer : IDisposable
     public SettleTracker Settle { get; }
 
     public PullService Pulls { get; }
+
+    public PushService Pushes { get; }
 
     public AckService Acks { get; }
 
@@ -127,6 +130,7 @@ internal sealed class NatsServer : IDisposable
     /// <summary>A subscription ended: pull requests whose reply subject nobody listens on any more are withdrawn.</summary>
     public void OnUnsubscribed(Subscription sub)
     {
+        Pushes.Unsubscribed(sub);
         foreach (var reply in Pulls.RepliesMatching(sub.Subject, sub.Wildcard).Union(Settle.AwaitingMatching(sub.Subject, sub.Wildcard)))
         {
             if (!Router.HasInterest(reply))
@@ -188,6 +192,37 @@ internal sealed class NatsServer : IDisposable
         foreach (var d in due)
         {
             d.TrySetResult();
+        }
+    }
+
+    /// <summary>A client subscribed: waits for a push consumer that now delivers to a client end.</summary>
+    public void Subscribed()
+    {
+        List<(string Stream, string Consumer, TaskCompletionSource Signal)> waiting;
+        lock (_pullWaiters)
+        {
+            if (_pullWaiters.Count == 0)
+            {
+                return;
+            }
+
+            waiting = [.. _pullWaiters];
+        }
+
+        foreach (var (stream, consumer, signal) in waiting)
+        {
+            try
+            {
+                if (Engine.GetConsumerInfoAsync(stream, consumer).AsTask().GetAwaiter().GetResult().PushBound)
+                {
+                    StopWaitingForPull(signal);
+                    signal.TrySetResult();
+                }
+            }
+            catch (Exception ex) when (ex is GofluxException or ObjectDisposedException)
+            {
+                // not created yet, or the engine is going away
+            }
         }
     }
 
@@ -345,6 +380,7 @@ internal sealed class NatsServer : IDisposable
         try
         {
             Pulls.Tick(now);
+            Pushes.Tick(now);
             Settle.Tick(now);
         }
 #pragma warning disable CA1031 // A timer thread must never die of a failed heartbeat; the next tick tries again.
