@@ -127,10 +127,10 @@ internal sealed class NatsServer : IDisposable
     /// <summary>The connection of the first subscription on <paramref name="subject"/>, or <see langword="null"/>.</summary>
     public ServerConnection? FirstListener(string subject) => Router.Match(subject, null) is [var first, ..] ? first.Connection : null;
 
-    /// <summary>A subscription ended: pull requests whose reply subject nobody listens on any more are withdrawn.</summary>
+    /// <summary>A subscription ended: pull requests whose reply subject nobody listens on any more are withdrawn, and push
+    /// consumers delivering to its subject look at their interest again.</summary>
     public void OnUnsubscribed(Subscription sub)
     {
-        Pushes.Unsubscribed(sub);
         foreach (var reply in Pulls.RepliesMatching(sub.Subject, sub.Wildcard).Union(Settle.AwaitingMatching(sub.Subject, sub.Wildcard)))
         {
             if (!Router.HasInterest(reply))
@@ -138,6 +138,8 @@ internal sealed class NatsServer : IDisposable
                 Pulls.InterestGone(reply);
             }
         }
+
+        Pushes.Unsubscribed(sub);
     }
 
     /// <summary>A connection closed: its subscriptions are gone (see <see cref="OnUnsubscribed"/>) and whatever it owed
