@@ -62,6 +62,11 @@ pack:
 check-publish:
 	bash scripts/check-publish.sh
 
+## check-packages: pack, then build and test the Shipping worker from the packages as a user's repository would, and check its published output
+.PHONY: check-packages
+check-packages:
+	bash scripts/check-packages.sh
+
 ## format: apply the code style
 format:
 	dotnet format $(SOLUTION)

@@ -2,6 +2,11 @@ namespace Goflux.InMemory;
 
 public sealed partial class InMemoryJetStream
 {
+    /// <summary>How long <see cref="AdvanceAsync"/> waits for a due deadline to run before stepping past it.</summary>
+    private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan StallPoll = TimeSpan.FromMilliseconds(1);
+
     /// <summary>Gets the number of deliveries handed to subscribers and not yet handled.</summary>
     public int InFlight => _ctx.Idle.InFlight;
 
@@ -35,29 +40,51 @@ public sealed partial class InMemoryJetStream
 
         var clock = Options.TimeProvider;
         var target = Internal.EngineContext.Add(clock.GetUtcNow(), by);
-        await WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
+        var stalled = 0L;
         while (true)
         {
+            await WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
+            var stamp = _ctx.Idle.Stamp;
             var now = clock.GetUtcNow();
             var next = NextDeadline();
-            if (next is not { } due || due > target)
+            if (_ctx.Idle.Stamp != stamp || !_ctx.Idle.IsIdle)
             {
-                if (target > now)
+                // A timer fired, or a delivery moved, on another thread while the deadline was read: read again.
+                continue;
+            }
+
+            if (next is { } due && due <= now)
+            {
+                // Due and not run yet. A FakeTimeProvider fires timers on one thread at a time: an Advance made while
+                // another thread is inside its timer loop (any thread reading the clock) returns before the timers it
+                // made due have run, and that thread runs them a moment later; an engine timer re-armed by a thread the
+                // clock overtook re-arms for zero. Moving on now would pass a deadline whose work has not been done, so
+                // wait for it. Only a deadline still unrun after a long wait is stepped past.
+                stalled = stalled == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : stalled;
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(stalled) < StallLimit)
                 {
-                    advance(target - now);
+                    await Task.Delay(StallPoll, TimeProvider.System, cancellationToken).ConfigureAwait(false); // real time: the wait is for another thread
+                    continue;
                 }
 
-                await WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
-                return;
+                advance(TimeSpan.FromTicks(1));
+                stalled = 0;
+                continue;
             }
 
-            advance(due > now ? due - now : TimeSpan.Zero);
-            await WaitForIdleAsync(cancellationToken).ConfigureAwait(false);
-            if (clock.GetUtcNow() == now && NextDeadline() == next)
+            stalled = 0;
+            if (next is null || next > target)
             {
-                // The deadline did not move on (a timer that fired without effect): step past it.
-                advance(TimeSpan.FromTicks(1));
+                if (target <= now)
+                {
+                    return;
+                }
+
+                advance(target - now);
+                continue; // a timer due at the target may still be running on another thread: checked above
             }
+
+            advance(next.Value - now);
         }
     }
 
@@ -70,7 +97,8 @@ public sealed partial class InMemoryJetStream
     /// <summary>Marks the end of a subscription's handler loop.</summary>
     internal void ExitHandlers(Internal.HandlerScope scope) => _ctx.Idle.Exit(scope);
 
-    private DateTimeOffset? NextDeadline()
+    /// <summary>The earliest deadline: the engine's own, or a timer a handler waits on.</summary>
+    internal DateTimeOffset? NextDeadline()
     {
         DateTimeOffset? engine;
         using (_ctx.Enter())

@@ -50,6 +50,32 @@ public abstract partial class ContractSuite
     }
 
     [Theory]
+    [InlineData(StreamConfigStorage.File, 1, 14UL)]
+    [InlineData(StreamConfigStorage.File, 3, 3UL)]
+    [InlineData(StreamConfigStorage.Memory, 1, 1UL)]
+    [InlineData(StreamConfigStorage.Memory, 3, 3UL)]
+    public async Task S150_PurgeUpToASequence_ThatEmptiesTheStream_FirstSequenceAsEachStoreReportsIt(StreamConfigStorage storage, int first, ulong firstAfter)
+    {
+        var (stream, prefix) = Unique("S150" + storage.ToString()[0] + first);
+        await StreamAsync(stream, prefix, s => s.Storage = storage);
+        await PublishManyAsync(prefix + ".a", 13);
+        for (var seq = 1UL; seq < (ulong)first; seq++)
+        {
+            await B.DeleteMessageAsync(stream, seq);
+        }
+
+        await B.DeleteMessageAsync(stream, 13); // nothing left at or after the purge's sequence
+
+        (await B.PurgeStreamAsync(stream, new StreamPurgeRequest { Seq = 13 })).Should().Be(13 - first);
+        var state = (await B.GetStreamInfoAsync(stream)).State;
+        (state.Messages, state.FirstSeq, state.LastSeq).Should().Be((0L, firstAfter, 13UL));
+
+        await B.PublishAsync(prefix + ".a", Bytes("next"));
+        state = (await B.GetStreamInfoAsync(stream)).State;
+        (state.Messages, state.FirstSeq, state.LastSeq).Should().Be((1L, 14UL, 14UL), "the next message stored is the first");
+    }
+
+    [Theory]
     [InlineData(StreamConfigStorage.File, 2UL, JetStreamErrorCodes.SequenceNotFound)]
     [InlineData(StreamConfigStorage.File, 9UL, JetStreamErrorCodes.MessageDeleteFailed)]
     [InlineData(StreamConfigStorage.Memory, 2UL, JetStreamErrorCodes.SequenceNotFound)]

@@ -15,6 +15,7 @@ internal sealed class IdleTracker
     private readonly EngineContext _ctx;
     private int _inFlight;
     private int _waiting;
+    private long _stamp;
     private TaskCompletionSource? _idle;
     private bool _disposed;
 
@@ -25,8 +26,28 @@ internal sealed class IdleTracker
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>Gets a number that changes whenever a delivery is handed over or handled, or a handler's timer is armed,
+    /// fires or is disarmed: two equal readings mean nothing of that happened in between.</summary>
+    public long Stamp => Interlocked.Read(ref _stamp);
+
+    /// <summary>Gets a value indicating whether every running handler waits on virtual time (or none runs).</summary>
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight <= _waiting;
+            }
+        }
+    }
+
     /// <summary>A delivery was handed to a subscriber. May run under the engine lock.</summary>
-    public void Add() => Interlocked.Increment(ref _inFlight);
+    public void Add()
+    {
+        Interlocked.Increment(ref _inFlight);
+        Interlocked.Increment(ref _stamp);
+    }
 
     /// <summary>Marks the start of a subscription's handler loop on this async flow: timers its handlers create on the
     /// engine clock are tracked, per delivery.</summary>
@@ -74,6 +95,7 @@ internal sealed class IdleTracker
             }
 
             Interlocked.Decrement(ref _inFlight); // Add increments without this lock
+            Interlocked.Increment(ref _stamp);
             signal = TakeSignalIfIdle();
         }
 
@@ -134,13 +156,21 @@ internal sealed class IdleTracker
         waiter?.TrySetException(new ObjectDisposedException(nameof(InMemoryJetStream), "The engine was disposed while waiting for it to go idle."));
     }
 
-    internal void Arm(TrackedTimer timer, DateTimeOffset due)
+    /// <summary>Counts <paramref name="timer"/> as armed for <paramref name="due"/>; with <paramref name="ifFiredCount"/>,
+    /// only if it has not fired since it was that.</summary>
+    internal void Arm(TrackedTimer timer, DateTimeOffset due, int? ifFiredCount = null)
     {
         TaskCompletionSource? signal = null;
         lock (_gate)
         {
+            if (ifFiredCount is { } count && timer.FiredCount != count)
+            {
+                return;
+            }
+
             timer.Due = due;
             _armed.Add(timer);
+            Interlocked.Increment(ref _stamp);
             var scope = timer.Scope;
             if (!timer.Counted && !scope.Closed && timer.Generation == scope.Generation)
             {
@@ -161,6 +191,7 @@ internal sealed class IdleTracker
         lock (_gate)
         {
             _armed.Remove(timer);
+            Interlocked.Increment(ref _stamp);
             var scope = timer.Scope;
             if (timer.Counted)
             {
@@ -237,6 +268,7 @@ internal sealed class TrackedTimer : ITimer
     private readonly object? _state;
     private readonly ITimer _inner;
     private long _periodTicks = Timeout.InfiniteTimeSpan.Ticks;
+    private int _fired;
 
     public TrackedTimer(TimeProvider clock, IdleTracker idle, HandlerScope scope, TimerCallback callback, object? state)
     {
@@ -251,6 +283,9 @@ internal sealed class TrackedTimer : ITimer
     }
 
     public HandlerScope Scope { get; }
+
+    /// <summary>Gets how many times the timer has fired.</summary>
+    public int FiredCount => Volatile.Read(ref _fired);
 
     /// <summary>Gets the generation of <see cref="Scope"/> (the delivery) the timer belongs to.</summary>
     public int Generation { get; init; }
@@ -267,13 +302,18 @@ internal sealed class TrackedTimer : ITimer
         if (dueTime == Timeout.InfiniteTimeSpan)
         {
             _idle.Disarm(this);
-        }
-        else
-        {
-            _idle.Arm(this, EngineContext.Add(_clock.GetUtcNow(), dueTime));
+            return _inner.Change(dueTime, period);
         }
 
-        return _inner.Change(dueTime, period);
+        // The inner timer is armed first and counted as waited on after: until then the handler does not count as
+        // waiting for virtual time, so nobody moves the clock between the two. Counted first, the clock could move on
+        // before the inner timer read it, and the timer would fall due that much later than the due it was counted at.
+        // A timer that fired in between (due at once) is not counted again.
+        var due = EngineContext.Add(_clock.GetUtcNow(), dueTime);
+        var fired = FiredCount;
+        var changed = _inner.Change(dueTime, period);
+        _idle.Arm(this, due, ifFiredCount: fired);
+        return changed;
     }
 
     public void Dispose()
@@ -290,6 +330,7 @@ internal sealed class TrackedTimer : ITimer
 
     private void Fire()
     {
+        Interlocked.Increment(ref _fired);
         var period = TimeSpan.FromTicks(Interlocked.Read(ref _periodTicks));
         if (period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero)
         {

@@ -114,6 +114,7 @@ internal sealed partial class MessageStore
             return 0;
         }
 
+        var oldFirst = FirstSeq;
         ulong purged = 0;
         long bytes = 0;
         foreach (var m in All().TakeWhile(m => m.Sequence < seq).ToList())
@@ -128,7 +129,14 @@ internal sealed partial class MessageStore
         Bytes -= Math.Min(bytes, Bytes);
         if (Messages == 0)
         {
-            FirstSeq = LastSeq + 1;
+            // Emptied (nothing stored at or after seq): a stream that never moved its first sequence past 1 moves it
+            // past the last; one whose first sequence had moved keeps it, as nats-server 2.10.27's file store reports
+            // (S-150). The next message stored becomes the first either way.
+            if (oldFirst <= 1)
+            {
+                FirstSeq = LastSeq + 1;
+            }
+
             FirstTime = default;
         }
         else if (NextFrom(seq) is { } first)

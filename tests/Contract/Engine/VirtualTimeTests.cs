@@ -18,6 +18,7 @@ public sealed class VirtualTimeTests : IAsyncDisposable
     private static readonly byte[] Payload = Encoding.UTF8.GetBytes("x");
     private readonly FakeTimeProvider _clock = new(Start);
     private readonly InMemoryJetStream _engine;
+    private FakeTimeProvider? _readClock;
 
     public VirtualTimeTests() => _engine = new InMemoryJetStream(_clock);
 
@@ -82,6 +83,50 @@ public sealed class VirtualTimeTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Handler_DelaysOnTheEngineClock_WhileOtherThreadsReadIt_300Rounds_EachDelayEndsAtItsDue()
+    {
+        // Reading a FakeTimeProvider runs its due timers, one thread at a time: an Advance made while another thread is
+        // in there returns before its timers ran. And a handler arming a timer reads the clock before its timer does.
+        // Neither may let AdvanceAsync pass a handler's deadline before its continuation has run.
+        using var stop = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() => ReadClock(stop.Token), Ct)).ToArray();
+        try
+        {
+            for (var round = 0; round < 300; round++)
+            {
+                var clock = new FakeTimeProvider(Start);
+                _readClock = clock;
+                await using var engine = new InMemoryJetStream(clock);
+                await engine.CreateStreamAsync(new StreamConfig("S", ["s.>"]) { Storage = StreamConfigStorage.Memory }, Ct);
+                var consumer = await engine.CreateOrUpdateConsumerAsync("S", new ConsumerConfig("c"), Ct);
+                var ends = new ConcurrentQueue<TimeSpan>();
+                using var cts = new CancellationTokenSource();
+                await using var subscriber = new InMemorySubscriber<string>(consumer, new Utf8Codec(), new SubscriberOptions { EnableTelemetry = false });
+                var run = subscriber.SubscribeAsync("s.>", async (_, ct) =>
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), engine.TimeProvider, ct);
+                    ends.Enqueue(engine.TimeProvider.GetUtcNow() - Start);
+                    await Task.Delay(TimeSpan.FromSeconds(3), engine.TimeProvider, ct);
+                    ends.Enqueue(engine.TimeProvider.GetUtcNow() - Start);
+                }, cts.Token);
+                await engine.PublishAsync("s.a", Payload, cancellationToken: Ct);
+
+                await engine.AdvanceAsync(TimeSpan.FromSeconds(10), Ct);
+
+                ends.Should().Equal([TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)], $"each delay ends at its own due (round {round})");
+                clock.GetUtcNow().Should().Be(Start + TimeSpan.FromSeconds(10));
+                await cts.CancelAsync();
+                await run;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(readers);
+        }
+    }
+
+    [Fact]
     public async Task RedeliveryFallsDue_EventNamesItsCause_AckWaitNakDelayBackOff()
     {
         await _engine.CreateStreamAsync(new StreamConfig("S", ["s.>"]) { Storage = StreamConfigStorage.Memory }, Ct);
@@ -106,6 +151,14 @@ public sealed class VirtualTimeTests : IAsyncDisposable
                 ("plain", 2UL, InMemoryEventKind.NakDelayExpired, TimeSpan.FromSeconds(4)),
                 ("plain", 1UL, InMemoryEventKind.AckWaitExpired, TimeSpan.FromSeconds(10)),
             });
+    }
+
+    private void ReadClock(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            _ = Volatile.Read(ref _readClock)?.GetUtcNow();
+        }
     }
 
     private async Task<InMemoryConsumer> SetUpAsync(Action<ConsumerConfig>? configure = null)
