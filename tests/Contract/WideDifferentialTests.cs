@@ -57,6 +57,7 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
         var seeds = Seeds();
         var failures = new List<string>();
         var ran = 0;
+        var withPush = 0;
         await Parallel.ForEachAsync(
             seeds,
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = TestContext.Current.CancellationToken },
@@ -65,7 +66,12 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
                 string? failure;
                 try
                 {
-                    failure = await new Program(seed, Real).RunAsync();
+                    var program = new Program(seed, Real);
+                    failure = await program.RunAsync();
+                    if (program.DrewPush)
+                    {
+                        Interlocked.Increment(ref withPush);
+                    }
                 }
                 catch (Exception ex)
                 {
@@ -98,7 +104,13 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
         }
 
         Assert.Equal(seeds.Count, ran);
-        TestContext.Current.SendDiagnosticMessage($"{ran} wide differential programs agreed.");
+        var summary = $"{ran} wide differential programs agreed, {withPush} of them with a push consumer.";
+        TestContext.Current.SendDiagnosticMessage(summary);
+        TestContext.Current.TestOutputHelper?.WriteLine(summary);
+        if (seeds.Count >= 50)
+        {
+            Assert.True(withPush > 0, "a run of 50 programs or more draws push consumers");
+        }
     }
 
     private static List<int> Seeds()
@@ -145,6 +157,9 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
             _prefix = $"wide.{id}";
             _withTime = _rng.Next(8) == 0;
         }
+
+        /// <summary>Gets a value indicating whether the program drew a push consumer.</summary>
+        public bool DrewPush { get; private set; }
 
         public async Task<string?> RunAsync()
         {
@@ -375,6 +390,7 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
                 // retention and the advisories must still agree; deliveries to listeners are timed by the server and
                 // pinned by the push scenarios instead.
                 config.DeliverSubject = $"dlv.{_prefix}.{name}";
+                DrewPush = true;
             }
 
             var startTimeIndex = config.DeliverPolicy == ConsumerConfigDeliverPolicy.ByStartTime ? _rng.Next((int)_published + 2) : -1;
