@@ -87,37 +87,55 @@ public abstract partial class ContractSuite
         var (stream, prefix) = Unique("S125");
         await StreamAsync(stream, prefix);
         var deliver = DeliverTo(prefix);
-        Action<ConsumerConfig> configure = @case switch
+        var e = await ApiErrorAsync(() => PushAsync(stream, "p", deliver, c => Refused(@case, prefix, c)), code);
+        e.Message.Should().Contain(description);
+    }
+
+    /// <summary>One refused setting of <see cref="S125_PushConsumer_RefusedSettings_WithTheServersErrors"/>.</summary>
+    private static void Refused(string @case, string prefix, ConsumerConfig c)
+    {
+        switch (@case)
         {
-            "wildcard" => c => c.DeliverSubject = $"deliver.{prefix}.*",
-            "full wildcard" => c => c.DeliverSubject = $"deliver.{prefix}.>",
-            "empty token" => c => c.DeliverSubject = $"deliver..{prefix}",
-            "cycle" => c => c.DeliverSubject = prefix + ".x",
-            "max waiting" => c => c.MaxWaiting = 5,
-            "max ack pending with ack none" => c =>
-            {
+            case "wildcard":
+                c.DeliverSubject = $"deliver.{prefix}.*";
+                break;
+            case "full wildcard":
+                c.DeliverSubject = $"deliver.{prefix}.>";
+                break;
+            case "empty token":
+                c.DeliverSubject = $"deliver..{prefix}";
+                break;
+            case "cycle":
+                c.DeliverSubject = prefix + ".x";
+                break;
+            case "max waiting":
+                c.MaxWaiting = 5;
+                break;
+            case "max ack pending with ack none":
                 c.AckPolicy = ConsumerConfigAckPolicy.None;
                 c.MaxAckPending = 5;
-            },
-            "small heartbeat" => c => c.IdleHeartbeat = TimeSpan.FromMilliseconds(50),
-            "flow control without heartbeat" => c => c.FlowControl = true,
-            "direct durable" => c => c.Direct = true,
-            "backoff before deliver subject" => c =>
-            {
+                break;
+            case "small heartbeat":
+                c.IdleHeartbeat = TimeSpan.FromMilliseconds(50);
+                break;
+            case "flow control without heartbeat":
+                c.FlowControl = true;
+                break;
+            case "direct durable":
+                c.Direct = true;
+                break;
+            case "backoff before deliver subject":
                 c.DeliverSubject = $"deliver.{prefix}.*";
                 c.Backoff = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)];
                 c.MaxDeliver = 1;
-            },
-            "cycle before max waiting" => c =>
-            {
+                break;
+            case "cycle before max waiting":
                 c.DeliverSubject = prefix + ".x";
                 c.MaxWaiting = 3;
-            },
-            _ => throw new ArgumentOutOfRangeException(nameof(@case)),
-        };
-
-        var e = await ApiErrorAsync(() => PushAsync(stream, "p", deliver, configure), code);
-        e.Message.Should().Contain(description);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(@case), @case, "no such case");
+        }
     }
 
     [Fact]
