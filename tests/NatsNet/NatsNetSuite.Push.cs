@@ -46,6 +46,34 @@ public abstract partial class NatsNetSuite
     }
 
     [Fact]
+    public async Task Push_OrderedPushConsumer_ReadsTheStreamInOrder()
+    {
+        var (s, p) = Unique("PUSHORD");
+        await StreamAsync(s, p);
+        for (var i = 1; i <= 5; i++)
+        {
+            await Js.PublishAsync($"{p}.{(i % 2 == 0 ? "even" : "odd")}", $"m{i}", cancellationToken: Ct);
+        }
+
+        var consumer = await Js.CreateOrderedPushConsumerAsync(s, cancellationToken: Ct);
+        var got = new List<string?>();
+        using (var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            stop.CancelAfter(TimeSpan.FromSeconds(30)); // a hang guard, not a timing assumption
+            await foreach (var m in consumer.ConsumeAsync<string>(cancellationToken: stop.Token))
+            {
+                got.Add(m.Data);
+                if (got.Count == 5)
+                {
+                    break;
+                }
+            }
+        }
+
+        got.Should().Equal("m1", "m2", "m3", "m4", "m5");
+    }
+
+    [Fact]
     public async Task Push_PullRequestToAPushConsumer_Answered409()
     {
         var (s, p) = Unique("PUSH409");

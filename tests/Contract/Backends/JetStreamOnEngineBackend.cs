@@ -10,7 +10,7 @@ namespace Goflux.Contract.Tests.Backends;
 
 /// <summary>
 /// The goflux JetStream adapter (<see cref="GofluxJetStreamBackend"/>: JetStreamPublisher, JetStreamSubscriber,
-/// JetStreamSetup) over the engine's in-process NATS client: NATS.Net's own JetStream code running on the engine, on a
+/// JetStreamBackend) over the engine's in-process NATS client: NATS.Net's own JetStream code running on the engine, on a
 /// fake clock at the in-memory binding's epoch. Every call a scenario makes goes through NATS.Net, as on a server; only
 /// time and waiting are the engine's.
 /// </summary>
