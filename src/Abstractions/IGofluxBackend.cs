@@ -83,7 +83,9 @@ public interface IGofluxBackend
     /// be reached.</exception>
     ValueTask<ConsumerInfo> GetConsumerInfoAsync(string stream, string consumer, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a consumer; its subscribers end with an error at stage <see cref="GofluxStage.Subscribe"/>.</summary>
+    /// <summary>Deletes a consumer; its subscribers end with an error at stage <see cref="GofluxStage.Subscribe"/>. A push
+    /// consumer's subscribers are told nothing, as the server tells its deliver subject nothing: they keep listening, and
+    /// a consumer created again on that deliver subject delivers to them.</summary>
     /// <param name="stream">The stream's name.</param>
     /// <param name="consumer">The consumer's name.</param>
     /// <param name="cancellationToken">A token to cancel the call.</param>

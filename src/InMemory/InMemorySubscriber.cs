@@ -26,7 +26,8 @@ namespace Goflux.InMemory;
 /// On a push consumer (one with a deliver subject) it listens on the deliver subject instead, in the consumer's deliver
 /// group, as NATS.Net's push consumer subscribes: the consumer delivers while something listens there, each message to
 /// one member of the group (S-124 to S-128). Without a deliver group every subscription on the subject receives every
-/// message.
+/// message. Deleting a push consumer does not end the subscription (the server tells its deliver subject nothing); a
+/// consumer created again on the subject delivers to it.
 /// </para>
 /// <para>
 /// Cancellation and disposal work as on the JetStream subscriber: once the token is cancelled (or the subscriber

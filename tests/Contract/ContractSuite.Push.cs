@@ -639,6 +639,34 @@ public abstract partial class ContractSuite
     }
 
     [Fact]
+    public async Task S124_GofluxSubscriber_PushConsumerDeleted_SubscriptionKeepsListening_ARecreatedOneDeliversToIt()
+    {
+        // The server tells a deliver subject's subscribers nothing when its consumer goes: the subscription keeps
+        // listening, and a consumer created again on that deliver subject delivers to it.
+        var (stream, prefix) = Unique("S124D");
+        await StreamAsync(stream, prefix);
+        await PushAsync(stream, "p", DeliverTo(prefix));
+        var got = new ConcurrentQueue<ulong>();
+        await using var run = await SubscribeAsync(stream, "p", prefix + ".>", (m, _) =>
+        {
+            got.Enqueue(m.Delivery!.Value.StreamSequence);
+            return ValueTask.CompletedTask;
+        });
+        await BoundAsync(stream, "p", bound: true);
+        await B.DeleteConsumerAsync(stream, "p");
+        await using var publisher = B.CreatePublisher(Codec);
+        await publisher.PublishAsync(prefix + ".a", new Event("1", "created"), cancellationToken: Ct);
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(500));
+        run.Task.IsCompleted.Should().BeFalse("nothing tells the subscription its consumer is gone");
+        got.Should().BeEmpty();
+
+        await PushAsync(stream, "p", DeliverTo(prefix));
+        var info = await B.EventuallyAsync(() => B.GetConsumerInfoAsync(stream, "p"), i => i.AckFloor?.StreamSeq == 1);
+        info.PushBound.Should().BeTrue();
+        got.Should().Equal(1UL);
+    }
+
+    [Fact]
     public async Task S124_GofluxSubscriber_DurablePushConsumerWithFilter_AutoAck()
     {
         // The seed's first example: a durable push consumer with a filter subject, a handler, auto-ack.
