@@ -49,6 +49,7 @@ public abstract partial class ContractSuite
         ["SubjectInvalid"] = new(10052, "invalid subject", Fails((t, s, p) => t.StreamAsync(s, p, c => c.Subjects = [p + "..a"]))),
         ["SubjectTwice"] = new(10052, "duplicate subjects detected", Fails((t, s, p) => t.StreamAsync(s, p, c => c.Subjects = [p + ".a", p + ".a"]))),
         ["SubjectCapturesAll"] = new(10052, "capturing all subjects requires no-ack to be true", Fails((t, s, p) => t.StreamAsync(s, p, c => c.Subjects = [">"]))),
+        ["SubjectCapturesAll_Replicas"] = new(10052, "capturing all subjects requires replicas of 1", Fails((t, s, p) => t.StreamAsync(s, p, c => (c.Subjects, c.NoAck, c.NumReplicas) = ([">"], true, 3)))),
         ["SubjectInJetStreamApi"] = new(10052, "subjects that overlap with jetstream api require no-ack to be true", Fails((t, s, p) => t.StreamAsync(s, p, c => c.Subjects = ["$JS.API.>"]))),
         ["SubjectInSystemApi"] = new(10052, "subjects that overlap with system api require no-ack to be true", Fails((t, s, p) => t.StreamAsync(s, p, c => c.Subjects = ["$SYS.>"]))),
         ["SubjectsOverlapEachOther"] = new(10052, "subject \"{p}.*\" overlaps with \"{p}.a\"", Fails((t, s, p) => t.StreamAsync(s, p, c => c.Subjects = [p + ".*", p + ".a"]))),
@@ -65,6 +66,21 @@ public abstract partial class ContractSuite
         {
             await t.StreamAsync(s, p);
             await t.B.CreateStreamAsync(Memory(s + "b", p, p + ".a"));
+        })),
+        ["StreamUpdate_Unseal"] = new(10052, "stream configuration update can not unseal a sealed stream", Fails(async (t, s, p) =>
+        {
+            await t.SealedStreamAsync(s, p);
+            await t.B.UpdateStreamAsync(Memory(s, p));
+        })),
+        ["StreamUpdate_CancelDenyDelete"] = new(10052, "stream configuration update can not cancel deny message deletes", Fails(async (t, s, p) =>
+        {
+            await t.StreamAsync(s, p, c => c.DenyDelete = true);
+            await t.B.UpdateStreamAsync(Memory(s, p));
+        })),
+        ["StreamUpdate_CancelDenyPurge"] = new(10052, "stream configuration update can not cancel deny purge", Fails(async (t, s, p) =>
+        {
+            await t.StreamAsync(s, p, c => c.DenyPurge = true);
+            await t.B.UpdateStreamAsync(Memory(s, p));
         })),
         ["StreamUpdate_Missing"] = new(10059, "stream not found", Fails((t, s, p) => t.B.UpdateStreamAsync(Memory(s, p)))),
 
@@ -257,6 +273,9 @@ public abstract partial class ContractSuite
         // nats-server 2.10.27 subscribes its durable create handler to exactly seven tokens, so its own 10016 check is
         // never reached and such a request goes unanswered; the engine answers at once, with the server's text.
         ["Api_DurableCreateWithoutName"] = new(10016, "consumer expected to be durable but no durable name set in subject", Raw("$JS.API.CONSUMER.DURABLE.CREATE.{s}", """{"stream_name":"{s}","config":{"durable_name":"c","ack_policy":"explicit"}}"""), ServerSilent: true),
+
+        // Likewise a subject none of its handlers takes: the engine answers 10003, naming the subject.
+        ["Api_UnknownSubject"] = new(10003, "bad request: no JetStream API takes $JS.API.STREAM.{s}", Raw("$JS.API.STREAM.{s}", string.Empty), ServerSilent: true),
     };
 
     [Theory]
