@@ -51,6 +51,13 @@ public interface IBackend : IAsyncDisposable
     /// <summary>Pulls up to <paramref name="batch"/> messages; with <paramref name="expires"/> null only what is available now (no-wait).</summary>
     Task<IReadOnlyList<BackendMessage>> FetchAsync(string stream, string consumer, int batch, TimeSpan? expires = null);
 
+    /// <summary>
+    /// Sends a raw JetStream API request, for a request NATS.Net refuses to send or one only the wire carries, and returns
+    /// the reply's body; <see langword="null"/> when nothing answers within <paramref name="patience"/>. The in-memory
+    /// binding sends it through the engine's in-process NATS client.
+    /// </summary>
+    Task<string?> ApiRequestAsync(string subject, string json, TimeSpan patience);
+
     /// <summary>Lets time pass: waits on a real server, advances the fake clock (and settles) in memory.</summary>
     Task LetTimePassAsync(TimeSpan duration);
 
