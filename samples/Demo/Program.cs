@@ -32,13 +32,17 @@ static ConsumerConfig Durable(string name) => new(name)
     MaxDeliver = 5,
 };
 
-// (a) Subscribe with a handler; the subscriber acks when it returns (auto-ack) and naks when it throws.
+// (a) A durable push consumer with a filter subject: the server pushes to its deliver subject, the subscriber listens
+// there and acks when the handler returns (auto-ack), naks when it throws.
 async Task PushSubscribeWithAutoAckAsync()
 {
     Console.WriteLine();
-    Console.WriteLine("== (a) Subscribe with auto-ack");
+    Console.WriteLine("== (a) Push subscribe with auto-ack");
     await backend.CreateStreamAsync(new StreamConfig("DEMO_A", ["demo.a.>"]) { Storage = StreamConfigStorage.Memory });
-    await using var subscriber = await backend.CreateSubscriberAsync("DEMO_A", Durable("printer"), SubscriberOptions.Default);
+    var printer = Durable("printer");
+    printer.DeliverSubject = "demo.deliver.printer";
+    printer.FilterSubject = "demo.a.events";
+    await using var subscriber = await backend.CreateSubscriberAsync("DEMO_A", printer, SubscriberOptions.Default);
 
     var events = new[] { new Event("1", "signed-up"), new Event("2", "logged-in"), new Event("3", "logged-out") };
     var received = 0;

@@ -19,6 +19,10 @@ public static class JetStreamErrorCodes
     /// "ack policy can not be updated" (S-51).</summary>
     public const int ConsumerCreate = 10012;
 
+    /// <summary>10013: "consumer name already in use" — an update moving a push consumer to another deliver subject
+    /// while something still listens on the old one (S-129).</summary>
+    public const int ConsumerNameExists = 10013;
+
     /// <summary>10014: "consumer not found" — the stream exists, the consumer does not (any more) (S-112).</summary>
     public const int ConsumerNotFound = 10014;
 
@@ -66,12 +70,34 @@ public static class JetStreamErrorCodes
     /// <summary>10074: "replicas &gt; 1 not supported in non-clustered mode".</summary>
     public const int ReplicasNotSupported = 10074;
 
+    /// <summary>10108: "consumer with flow control also needs heartbeats" (S-125).</summary>
+    public const int ConsumerFlowControlNeedsHeartbeats = 10108;
+
+    /// <summary>10112: "invalid push consumer deliver subject" (S-125).</summary>
+    public const int ConsumerInvalidDeliverSubject = 10112;
+
     /// <summary>10110: "stream purge not permitted" — the stream denies purge (S-12, S-14).</summary>
     public const int StreamPurgeNotPermitted = 10110;
 
     /// <summary>10077: the stream refused to store the message under discard "new": "maximum messages exceeded",
     /// "maximum bytes exceeded" or "maximum messages per subject exceeded" (S-37).</summary>
     public const int StreamStoreFailed = 10077;
+
+    /// <summary>10079: "consumer deliver subject has wildcards" (S-125).</summary>
+    public const int ConsumerDeliverToWildcards = 10079;
+
+    /// <summary>10080: "consumer in push mode can not set max waiting" (S-125).</summary>
+    public const int ConsumerPushMaxWaiting = 10080;
+
+    /// <summary>10081: "consumer deliver subject forms a cycle" — the stream captures the deliver subject (S-125).</summary>
+    public const int ConsumerDeliverCycle = 10081;
+
+    /// <summary>10082: "consumer requires ack policy for max ack pending" — a push consumer with ack policy none and a
+    /// max ack pending (S-125).</summary>
+    public const int ConsumerMaxPendingAckPolicyRequired = 10082;
+
+    /// <summary>10083: "consumer idle heartbeat needs to be >= 100ms" (S-125).</summary>
+    public const int ConsumerSmallHeartbeat = 10083;
 
     /// <summary>10084: "consumer in pull mode requires ack policy" — an ack-none pull consumer on a workqueue stream (S-43).</summary>
     public const int ConsumerPullRequiresAck = 10084;
@@ -87,6 +113,9 @@ public static class JetStreamErrorCodes
 
     /// <summary>10090: "consumer direct requires a push based consumer".</summary>
     public const int ConsumerDirectRequiresPush = 10090;
+
+    /// <summary>10091: "consumer direct requires an ephemeral consumer" (S-125).</summary>
+    public const int ConsumerDirectRequiresEphemeral = 10091;
 
     /// <summary>10094: the deliver policy and its start options do not fit together, for example "consumer delivery policy
     /// is deliver by start sequence, but optional start sequence is not set" (S-62 to S-65).</summary>

@@ -69,8 +69,9 @@ public sealed partial class InMemoryJetStream
 
     /// <summary>
     /// Completes when a NATS.Net client of this engine has a pull request open on the consumer (its <c>ConsumeAsync</c>,
-    /// <c>FetchAsync</c> or <c>NextAsync</c> is waiting for messages), at once if one is open now. The stream and the
-    /// consumer need not exist yet: a hosted worker that creates them on start is waited for.
+    /// <c>FetchAsync</c> or <c>NextAsync</c> is waiting for messages) or, for a push consumer, a subscription that makes
+    /// it deliver (on its deliver subject, in its deliver group), at once if so now. The stream and the consumer need not
+    /// exist yet: a hosted worker that creates them on start is waited for.
     /// </summary>
     /// <param name="stream">The stream name.</param>
     /// <param name="consumer">The consumer name.</param>
@@ -79,7 +80,8 @@ public sealed partial class InMemoryJetStream
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     /// <remarks>A consume loop started in the background (a hosted service) sends its first pull request a moment after
     /// it starts; a test that publishes and then waits for the engine to go idle waits for this first, so the messages
-    /// have a loop to go to. On a real server the same test polls the consumer's <c>num_waiting</c>.</remarks>
+    /// have a loop to go to. On a real server the same test polls the consumer's <c>num_waiting</c> (<c>push_bound</c>
+    /// for a push consumer).</remarks>
     public async Task WaitForPullRequestAsync(string stream, string consumer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -91,7 +93,7 @@ public sealed partial class InMemoryJetStream
             try
             {
                 var info = await GetConsumerInfoAsync(stream, consumer, cancellationToken).ConfigureAwait(false);
-                if (info.NumWaiting > 0)
+                if (info.NumWaiting > 0 || info.PushBound)
                 {
                     return;
                 }

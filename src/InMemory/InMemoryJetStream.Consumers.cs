@@ -13,14 +13,14 @@ public sealed partial class InMemoryJetStream
     }
 
     /// <summary>
-    /// Creates a consumer, or updates it in place (state kept) when it exists (S-50, S-51). Only pull consumers are supported.
+    /// Creates a consumer, or updates it in place (state kept) when it exists (S-50, S-51): a pull consumer, or a push
+    /// consumer when <c>DeliverSubject</c> is set (S-124 to S-134).
     /// </summary>
     /// <param name="stream">The stream name.</param>
     /// <param name="config">NATS.Net's consumer configuration. Only <c>DurableName</c> makes a consumer durable (S-46).</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>A handle on the consumer.</returns>
     /// <exception cref="GofluxException">The stream does not exist (10059), or the configuration is invalid (the server's code).</exception>
-    /// <exception cref="NotSupportedException">The configuration asks for a push consumer (<c>DeliverSubject</c>).</exception>
     public ValueTask<InMemoryConsumer> CreateOrUpdateConsumerAsync(string stream, ConsumerConfig config, CancellationToken cancellationToken = default)
         => new(UpsertConsumer(stream, config, ConsumerAction.CreateOrUpdate));
 
@@ -133,7 +133,7 @@ public sealed partial class InMemoryJetStream
         var durable = !string.IsNullOrEmpty(config.DurableName);
         var name = durable ? config.DurableName! : !string.IsNullOrEmpty(config.Name) ? config.Name! : ConsumerRules.RandomName();
         ConsumerRules.ValidateName(name);
-        if (!string.IsNullOrEmpty(config.DeliverSubject) && s.Consumer(name) is not null)
+        if (!string.IsNullOrEmpty(config.DeliverSubject) && s.Consumer(name) is { IsPush: false })
         {
             // An existing pull consumer cannot become push based (S-51); a create of it is refused first (S-50).
             throw action == ConsumerAction.Create
@@ -154,6 +154,12 @@ public sealed partial class InMemoryJetStream
             // The server applies a create or update of an existing consumer as an update, even an identical one: it
             // recounts what is pending and, on an interest stream, removes what nobody needs (S-50).
             ConsumerRules.CheckWorkQueuePartition(s, n);
+            if (existing.DeliverSubject is { } old && !string.IsNullOrEmpty(n.DeliverSubject) && n.DeliverSubject != old && _ctx.Push.AnyMatching(old))
+            {
+                // S-129: a push consumer moves to another deliver subject only while nobody listens on the old one.
+                throw Errors.Api(JetStreamErrorCodes.ConsumerNameExists, "consumer name already in use");
+            }
+
             ConsumerRules.CheckUpdate(existing.Config, n);
             existing.Reconfigure(n);
             return new InMemoryConsumer(this, stream, name, existing.Info(_ctx.Now));
@@ -174,6 +180,11 @@ public sealed partial class InMemoryJetStream
         c.Start();
         s.AddConsumer(c);
         c.Advise(created: true); // S-47, S-106
+        if (c.IsPush)
+        {
+            c.Dispatch(); // created with interest: what is stored goes out at once (S-126)
+        }
+
         return new InMemoryConsumer(this, stream, name, c.Info(_ctx.Now));
     }
 }

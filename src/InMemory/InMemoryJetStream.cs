@@ -117,6 +117,11 @@ public sealed partial class InMemoryJetStream : IAsyncDisposable
                 }
             }
 
+            foreach (var l in _ctx.Push.All())
+            {
+                _ctx.EndListener(l, error);
+            }
+
             _ctx.Scheduler.Clear();
         }
 

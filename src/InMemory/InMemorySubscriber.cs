@@ -23,6 +23,12 @@ namespace Goflux.InMemory;
 /// before the pull can still lose that race; the contract scenario waits for the nak to be applied.)
 /// </para>
 /// <para>
+/// On a push consumer (one with a deliver subject) it listens on the deliver subject instead, in the consumer's deliver
+/// group, as NATS.Net's push consumer subscribes: the consumer delivers while something listens there, each message to
+/// one member of the group (S-124 to S-128). Without a deliver group every subscription on the subject receives every
+/// message.
+/// </para>
+/// <para>
 /// Cancellation and disposal work as on the JetStream subscriber: once the token is cancelled (or the subscriber
 /// disposed) no handler is called again, and messages pulled but not yet handled are left unsettled, so they stay
 /// pending and are redelivered after their ack wait. The handler running at that moment finishes, and its message is
@@ -38,7 +44,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
     private readonly SubscriptionStatusSource _status;
 
     /// <summary>Initializes a new instance of the <see cref="InMemorySubscriber{T}"/> class.</summary>
-    /// <param name="consumer">The consumer to pull from; not owned.</param>
+    /// <param name="consumer">The consumer to pull from, or whose deliver subject to listen on (a push consumer); not owned.</param>
     /// <param name="decoder">The payload decoder.</param>
     /// <param name="options">The options, or <see langword="null"/> for <see cref="SubscriberOptions.Default"/>.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
@@ -70,11 +76,17 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         var pipeline = new DeliveryPipeline<T>(_decoder, _options, subject, _consumer.Name);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
-        var loop = new Loop(_consumer, _options.MaxMessages);
+        ILoop? loop = null;
         _status.Report(SubscriptionState.Starting);
         Exception? ended = null;
         try
         {
+            // Push or pull is the consumer's configuration now, not when the handle was made.
+            run.Token.ThrowIfCancellationRequested();
+            var config = (await _consumer.Engine.GetConsumerInfoAsync(_consumer.Stream, _consumer.Name, run.Token).ConfigureAwait(false)).Config;
+            loop = string.IsNullOrEmpty(config.DeliverSubject)
+                ? new Loop(_consumer, _options.MaxMessages)
+                : new PushLoop(_consumer.Engine, config.DeliverSubject, config.DeliverGroup);
             await loop.RunAsync(pipeline, handler, _status, run.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
@@ -102,7 +114,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         }
         finally
         {
-            loop.Stop();
+            loop?.Stop();
             _status.Report(ended is null ? SubscriptionState.Stopped : SubscriptionState.Faulted, ended);
         }
     }
@@ -167,8 +179,104 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         }
     }
 
+    /// <summary>One running subscription.</summary>
+    private interface ILoop
+    {
+        Task RunAsync(DeliveryPipeline<T> pipeline, MessageHandler<T> handler, SubscriptionStatusSource status, CancellationToken token);
+
+        /// <summary>Stops receiving; what was received and not handled stays pending on the consumer.</summary>
+        void Stop();
+    }
+
+    /// <summary>
+    /// One running subscription on a push consumer: a listener on the consumer's deliver subject, in its deliver group,
+    /// as NATS.Net's push consumer subscribes. The consumer delivers while it has interest (S-126); messages are handled
+    /// one after another, in the order delivered.
+    /// </summary>
+    private sealed class PushLoop(InMemoryJetStream engine, string deliverSubject, string? group) : ILoop
+    {
+        private readonly Channel<InMemoryDelivery> _inbox = Channel.CreateUnbounded<InMemoryDelivery>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        private Listener? _listener;
+        private int _stopped;
+
+        public async Task RunAsync(DeliveryPipeline<T> pipeline, MessageHandler<T> handler, SubscriptionStatusSource status, CancellationToken token)
+        {
+            token.ThrowIfCancellationRequested();
+            using var withdraw = token.UnsafeRegister(static s => ((PushLoop)s!).Withdraw(), this);
+            _listener = new Listener(engine, _inbox.Writer, deliverSubject, group);
+            engine.AddListener(_listener);
+            if (token.IsCancellationRequested)
+            {
+                Withdraw();
+            }
+
+            status.Report(SubscriptionState.Listening);
+            var reader = _inbox.Reader;
+            var scope = engine.EnterHandlers();
+            try
+            {
+                while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+                {
+                    while (!token.IsCancellationRequested && reader.TryRead(out var delivery))
+                    {
+                        try
+                        {
+                            await pipeline.ProcessAsync(
+                                new IncomingMessage(delivery.Subject, delivery.Data, delivery.Headers, delivery.Metadata, delivery),
+                                handler,
+                                token).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            engine.Handled(scope);
+                        }
+                    }
+
+                    token.ThrowIfCancellationRequested();
+                }
+            }
+            finally
+            {
+                engine.ExitHandlers(scope);
+            }
+        }
+
+        public void Stop()
+        {
+            Withdraw();
+            _inbox.Writer.TryComplete();
+            while (_inbox.Reader.TryRead(out _))
+            {
+                engine.Handled(null); // delivered, never handled: redelivered after its ack wait, as on the server
+            }
+        }
+
+        /// <summary>Stops listening; safe from any thread, any number of times.</summary>
+        private void Withdraw()
+        {
+            if (_listener is { } l && Interlocked.Exchange(ref _stopped, 1) == 0)
+            {
+                engine.RemoveListener(l);
+            }
+        }
+    }
+
+    /// <summary>A listener whose deliveries go to the subscription's inbox.</summary>
+    private sealed class Listener(InMemoryJetStream engine, ChannelWriter<InMemoryDelivery> inbox, string subject, string? group) : PushListener(subject, group, tracksHandling: true)
+    {
+        public override void Deliver(InMemoryDelivery delivery)
+        {
+            if (!inbox.TryWrite(delivery))
+            {
+                engine.Handled(null); // the subscription already stopped: nothing will handle it
+            }
+        }
+
+        public override void End(Exception? error) => inbox.TryComplete(error);
+    }
+
     /// <summary>One running subscription: its pull window, inbox and open pull requests.</summary>
-    private sealed class Loop(InMemoryConsumer consumer, int max)
+    private sealed class Loop(InMemoryConsumer consumer, int max) : ILoop
     {
         private readonly Channel<InMemoryDelivery> _inbox = Channel.CreateUnbounded<InMemoryDelivery>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         private readonly List<PullRequest> _open = [];

@@ -134,7 +134,15 @@ public sealed class JetStreamBackend : IGofluxBackend
             BackendOperation.CreateSubscriber,
             stream,
             consumer,
-            ct => Js.GetConsumerAsync(stream, consumer, ct),
+            async ct =>
+            {
+                var found = await Js.GetConsumerAsync(stream, consumer, ct).ConfigureAwait(false);
+
+                // A push consumer is consumed on its deliver subject (in its deliver group), not by pull requests.
+                return string.IsNullOrEmpty(found.Info.Config.DeliverSubject)
+                    ? found
+                    : (INatsJSConsumer)await Js.GetPushConsumerAsync(stream, consumer, ct).ConfigureAwait(false);
+            },
             cancellationToken).ConfigureAwait(false);
         return new JetStreamSubscriber<T>(c, decoder, options);
     }

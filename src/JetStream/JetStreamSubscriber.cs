@@ -20,6 +20,11 @@ namespace Goflux.JetStream;
 /// <see cref="SubscriberOptions.ManualAck"/> is set, a message is acked when the handler returns and naked when it throws.
 /// </para>
 /// <para>
+/// A push consumer (an <c>INatsJSPushConsumer</c>, for example from <c>INatsJSContext.GetPushConsumerAsync</c>; the
+/// <see cref="JetStreamBackend"/> picks it for a consumer with a deliver subject) is consumed the same way: NATS.Net
+/// subscribes to its deliver subject, in its deliver group, and the server pushes to it.
+/// </para>
+/// <para>
 /// Acknowledgements support nak with delay, in-progress and term. A term reason is sent only to servers from 2.10.4 on;
 /// older servers would otherwise redeliver the message instead of terminating it. The reason travels as ASCII.
 /// </para>
@@ -56,7 +61,8 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
     /// <summary>
     /// Initializes a new instance of the <see cref="JetStreamSubscriber{T}"/> class.
     /// </summary>
-    /// <param name="consumer">The JetStream consumer to pull from (for example from <c>INatsJSContext.CreateOrUpdateConsumerAsync</c>).</param>
+    /// <param name="consumer">The JetStream consumer to pull from (for example from <c>INatsJSContext.CreateOrUpdateConsumerAsync</c>),
+    /// or a push consumer (from <c>INatsJSContext.CreateOrUpdatePushConsumerAsync</c> or <c>GetPushConsumerAsync</c>).</param>
     /// <param name="decoder">The payload decoder.</param>
     /// <param name="options">The options, or <see langword="null"/> for <see cref="SubscriberOptions.Default"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="consumer"/> or <paramref name="decoder"/> is <see langword="null"/>.</exception>

@@ -296,7 +296,34 @@ public sealed partial class TestBackend : IAsyncDisposable
         }
 
         await listening.ConfigureAwait(false);
+        if (!IsVirtualTime && !string.IsNullOrEmpty(consumer.Info.Config.DeliverSubject))
+        {
+            // A push consumer delivers once the server has seen the subscription on its deliver subject; the client
+            // subscribes a moment after it reports listening.
+            await WaitForPushBoundAsync(consumer, loop, cancellationToken).ConfigureAwait(false);
+        }
+
         return subscription;
+    }
+
+    private async Task WaitForPushBoundAsync(TestConsumer consumer, Task loop, CancellationToken cancellationToken)
+    {
+        var deadline = TimeProvider.System.GetUtcNow() + _options.Patience;
+        while (!loop.IsCompleted)
+        {
+            var info = await GetConsumerInfoAsync(consumer, cancellationToken).ConfigureAwait(false);
+            if (info.PushBound)
+            {
+                return;
+            }
+
+            if (TimeProvider.System.GetUtcNow() >= deadline)
+            {
+                throw new TimeoutException($"The subscription to push consumer {consumer} listened, but the server saw no subscription on its deliver subject '{info.Config.DeliverSubject}' within {_options.Patience}.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Lets <paramref name="duration"/> pass: virtual time on the engine (every deadline on the way fires and is handled), real time on a server.</summary>

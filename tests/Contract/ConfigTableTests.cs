@@ -31,6 +31,22 @@ public sealed class ConfigTableTests
     }
 
     [Fact]
+    public void ConsumerConfigTable_PushConsumer_NoMaxWaiting_PushOnlyFieldsKept_S124()
+    {
+        var n = ConsumerConfigTable.Normalize(new ConsumerConfig("p") { DeliverSubject = "d.p", IdleHeartbeat = TimeSpan.FromSeconds(1), FlowControl = true, RateLimitBps = 100 }, "p", durable: true);
+
+        (n.MaxWaiting, n.IdleHeartbeat, n.FlowControl, n.MaxAckPending).Should().Be((0L, TimeSpan.FromSeconds(1), true, 1000L));
+        n.RateLimitBps.Should().Be(100);
+        FluentActions.Invoking(() => ConsumerConfigTable.Validate(n)).Should().NotThrow("push consumers take the push-only fields");
+        var pull = ConsumerConfigTable.Normalize(new ConsumerConfig("p"), "p", durable: true);
+        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(n, pull)).Should().Throw<GofluxException>()
+            .Which.Message.Should().Be("can not update push consumer to pull based");
+        var beat = ConsumerConfigTable.Normalize(new ConsumerConfig("p") { DeliverSubject = "d.p", IdleHeartbeat = TimeSpan.FromSeconds(2), FlowControl = true, RateLimitBps = 100 }, "p", durable: true);
+        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(n, beat)).Should().Throw<GofluxException>()
+            .Which.Message.Should().Be("heart beats can not be updated");
+    }
+
+    [Fact]
     public void ConsumerConfigTable_SameAndCheckUpdate_FollowTheRows()
     {
         var a = ConsumerConfigTable.Normalize(new ConsumerConfig("c"), "c", durable: true);

@@ -57,6 +57,7 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
         var seeds = Seeds();
         var failures = new List<string>();
         var ran = 0;
+        var withPush = 0;
         await Parallel.ForEachAsync(
             seeds,
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = TestContext.Current.CancellationToken },
@@ -65,7 +66,12 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
                 string? failure;
                 try
                 {
-                    failure = await new Program(seed, Real).RunAsync();
+                    var program = new Program(seed, Real);
+                    failure = await program.RunAsync();
+                    if (program.DrewPush)
+                    {
+                        Interlocked.Increment(ref withPush);
+                    }
                 }
                 catch (Exception ex)
                 {
@@ -98,7 +104,13 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
         }
 
         Assert.Equal(seeds.Count, ran);
-        TestContext.Current.SendDiagnosticMessage($"{ran} wide differential programs agreed.");
+        var summary = $"{ran} wide differential programs agreed, {withPush} of them with a push consumer.";
+        TestContext.Current.SendDiagnosticMessage(summary);
+        TestContext.Current.TestOutputHelper?.WriteLine(summary);
+        if (seeds.Count >= 50)
+        {
+            Assert.True(withPush > 0, "a run of 50 programs or more draws push consumers");
+        }
     }
 
     private static List<int> Seeds()
@@ -119,6 +131,7 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
     {
         private readonly int _seed;
         private readonly Random _rng;
+        private readonly Random _push;
         private readonly JetStreamBackend _real;
         private readonly string _stream;
         private readonly string _prefix;
@@ -137,12 +150,16 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
         {
             _seed = seed;
             _rng = new Random(seed);
+            _push = new Random(unchecked((seed * 7919) + 17)); // its own draws: a program without push consumers is as before
             _real = real;
             var id = Guid.NewGuid().ToString("N")[..10];
             _stream = $"WIDE_{id}";
             _prefix = $"wide.{id}";
             _withTime = _rng.Next(8) == 0;
         }
+
+        /// <summary>Gets a value indicating whether the program drew a push consumer.</summary>
+        public bool DrewPush { get; private set; }
 
         public async Task<string?> RunAsync()
         {
@@ -367,6 +384,15 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
         private async Task<string?> CreateConsumerAsync(string name)
         {
             var config = DrawConsumer(name);
+            if (_push.Next(6) == 0)
+            {
+                // A push consumer nobody listens to (S-126): it delivers nothing, and its counters, the stream's
+                // retention and the advisories must still agree; deliveries to listeners are timed by the server and
+                // pinned by the push scenarios instead.
+                config.DeliverSubject = $"dlv.{_prefix}.{name}";
+                DrewPush = true;
+            }
+
             var startTimeIndex = config.DeliverPolicy == ConsumerConfigDeliverPolicy.ByStartTime ? _rng.Next((int)_published + 2) : -1;
             var result = await BothAsync(
                 $"create consumer {Describe(config)}{(startTimeIndex >= 0 ? $" start time before message #{startTimeIndex}" : string.Empty)}",
@@ -443,6 +469,10 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
             }
 
             var batch = 1 + _rng.Next(5);
+            if (_consumers[name]!.DeliverSubject is { Length: > 0 })
+            {
+                return null; // pull requests to a push consumer: S-133
+            }
 
             // A no-wait pull the server keeps open (S-70: max_ack_pending reached, also after a partial batch, or
             // only exhausted redeliveries queued) returns to NATS.Net only after its 35 s timeout: with a
@@ -911,7 +941,7 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
         private string Describe(ConsumerConfig c)
         {
             var filters = c.FilterSubjects is { Count: > 0 } many ? string.Join(",", many.Select(Tail)) : c.FilterSubject is { Length: > 0 } one ? Tail(one) : "-";
-            return $"{c.Name} filter {filters} {c.DeliverPolicy}{(c.OptStartSeq > 0 ? " " + c.OptStartSeq : string.Empty)} ack {c.AckPolicy} max_ack_pending {c.MaxAckPending} max_deliver {c.MaxDeliver} ack_wait {c.AckWait.TotalSeconds}s{(c.Backoff is { Count: > 0 } bo ? " backoff " + string.Join(",", bo.Select(x => x.TotalSeconds)) : string.Empty)}";
+            return $"{c.Name}{(c.DeliverSubject is { Length: > 0 } ? " push" : string.Empty)} filter {filters} {c.DeliverPolicy}{(c.OptStartSeq > 0 ? " " + c.OptStartSeq : string.Empty)} ack {c.AckPolicy} max_ack_pending {c.MaxAckPending} max_deliver {c.MaxDeliver} ack_wait {c.AckWait.TotalSeconds}s{(c.Backoff is { Count: > 0 } bo ? " backoff " + string.Join(",", bo.Select(x => x.TotalSeconds)) : string.Empty)}";
         }
 
         private static string Counters(ConsumerInfo i) =>

@@ -352,6 +352,18 @@ public sealed class EngineHostTests
     }
 
     [Fact]
+    public async Task PushConsumer_WithoutADeliverGroup_MoreThanOneWorker_HostFailsToStartNamingTheKey()
+    {
+        var n = Names.New();
+        using var host = BuildHost(
+            g => g.AddStream(n.Stream()).AddConsumer(n.StreamName, n.Consumer() with { DeliverSubject = "deliver." + n.ConsumerName })
+                .AddHandler<Order>(n.StreamName, n.ConsumerName, (_, _, _) => ValueTask.CompletedTask, c => c.WithMaxConcurrency(2)));
+
+        var text = await StartFailureAsync(host);
+        text.Should().Contain($"Goflux:Consumers:{n.StreamName}:{n.ConsumerName}:MaxConcurrency must be 1 for push consumer '{n.ConsumerName}' without a DeliverGroup (was 2)");
+    }
+
+    [Fact]
     public async Task Configuration_ValueOfTheWrongType_HostFailsToStartNamingTheKey()
     {
         var n = Names.New();

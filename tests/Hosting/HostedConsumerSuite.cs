@@ -71,6 +71,35 @@ public abstract class HostedConsumerSuite
         info.NumAckPending.Should().Be(0);
     }
 
+    [Fact]
+    public async Task PushConsumer_WithADeliverGroup_WorkersShareTheMessages_EachHandledOnce()
+    {
+        var n = Names.New();
+        var recorder = new Recorder();
+        var push = n.Consumer() with { DeliverSubject = n.Subject.Replace(".orders", ".deliver", StringComparison.Ordinal), DeliverGroup = "workers" };
+        using var host = BuildHost(
+            g => g.AddStream(n.Stream()).AddConsumer(n.StreamName, push).AddPublisher<Order>()
+                .AddHandler<Order, RecordingHandler>(n.StreamName, n.ConsumerName, h => h.WithMaxConcurrency(3)),
+            s => s.AddSingleton(recorder).AddScoped<ScopeProbe>().AddScoped<RecordingHandler>());
+        await host.StartAsync(Ct);
+
+        var publisher = host.Services.GetRequiredService<IPublisher<Order>>();
+        for (var i = 1; i <= 30; i++)
+        {
+            await publisher.PublishAsync(n.Subject, new Order($"o-{i}", i), cancellationToken: Ct);
+        }
+
+        await recorder.WaitForAsync(30);
+        var info = await ConsumerInfoAsync(host, n.StreamName, n.ConsumerName, i => i.AckFloor.StreamSeq == 30);
+        await host.StopAsync(Ct);
+
+        recorder.Orders.Select(o => o.Id).Should().OnlyHaveUniqueItems().And.HaveCount(30, "each message goes to one worker of the group");
+        info.Config.DeliverGroup.Should().Be("workers");
+        info.AckFloor.StreamSeq.Should().Be(30);
+        info.NumAckPending.Should().Be(0);
+        info.NumRedelivered.Should().Be(0);
+    }
+
     [Theory]
     [InlineData("non-retryable")]
     [InlineData("last attempt")]

@@ -67,15 +67,6 @@ public sealed class EngineRefusalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PushConsumer_RefusedNamingPushConsumers()
-    {
-        var e = await Refused(() => _js.CreateOrUpdateConsumerAsync("R", new ConsumerConfig("p") { DeliverSubject = "deliver.here" }, Guard()).AsTask());
-
-        e.Code.Should().Be(501);
-        e.Description.Should().Contain("Push consumers").And.Contain("not supported by the goflux in-memory engine");
-    }
-
-    [Fact]
     public async Task MirrorsSourcesTransformsRepublish_RefusedNamingTheFeature()
     {
         var mirror = await Refused(() => _js.CreateStreamAsync(new StreamConfig("M", []) { Storage = StreamConfigStorage.Memory, Mirror = new StreamSource { Name = "R" } }, Guard()).AsTask());

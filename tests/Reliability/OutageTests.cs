@@ -14,7 +14,14 @@ public sealed class OutageTests
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(90);
 
     [Fact]
-    public async Task ServerDown_EveryPublishEndsWithinItsTimeout_SubscriberResumesWithinBound()
+    public Task ServerDown_EveryPublishEndsWithinItsTimeout_SubscriberResumesWithinBound() => RunOutageAsync(push: false);
+
+    /// <summary>The same outage with a durable push consumer: the client subscribes to its deliver subject again when it
+    /// reconnects, and the restarted server delivers to it from where it was.</summary>
+    [Fact]
+    public Task ServerDown_PushConsumer_EveryPublishEndsWithinItsTimeout_SubscriberResumesWithinBound() => RunOutageAsync(push: true);
+
+    private static async Task RunOutageAsync(bool push)
     {
         var ct = TestContext.Current.CancellationToken;
         var outage = Scale.IsLong ? TimeSpan.FromSeconds(15) : TimeSpan.FromSeconds(6);
@@ -25,7 +32,13 @@ public sealed class OutageTests
         await using var connection = await Rig.ConnectAsync(node.Url, "reliability-outage", ct);
         var js = connection.CreateJetStreamContext();
         await Rig.FileStreamAsync(js, "KO", replicas: 1, ct);
-        var consumer = await Rig.ConsumerAsync(js, "KO", new ConsumerConfig("c") { AckPolicy = ConsumerConfigAckPolicy.Explicit }, ct);
+        var config = new ConsumerConfig("c") { AckPolicy = ConsumerConfigAckPolicy.Explicit };
+        if (push)
+        {
+            config.DeliverSubject = "deliver.ko";
+        }
+
+        var consumer = await Rig.ConsumerAsync(js, "KO", config, ct);
 
         const int maxId = 1_000_000;
         var consumed = new ConsumeLedger(maxId);
@@ -83,7 +96,7 @@ public sealed class OutageTests
         await run.ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(TimeSpan.FromSeconds(30), ct);
 
         Figures.Add(new FigureRow(
-            $"server down {outage.TotalSeconds:0} s (SIGKILL, restart), publishing every 20 ms",
+            $"server down {outage.TotalSeconds:0} s (SIGKILL, restart), publishing every 20 ms{(push ? ", push consumer" : string.Empty)}",
             total,
             lost,
             consumed.Duplicates,

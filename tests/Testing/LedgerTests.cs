@@ -139,6 +139,25 @@ public sealed class LedgerTests
     }
 
     [Fact]
+    public async Task PushConsumer_DeliverSubjectUnderTheTestsPrefix_SubscriptionLandsInTheLedger()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backend = await TestBackend.StartAsync(TestBackendKind.InMemory, cancellationToken: ct);
+        var stream = await backend.CreateStreamAsync(new StreamConfig("EVENTS", ["events.>"]), ct);
+        var consumer = await backend.CreateConsumerAsync(stream, new ConsumerConfig("pusher") { AckPolicy = ConsumerConfigAckPolicy.Explicit, DeliverSubject = "deliver.pusher" }, ct);
+        consumer.Info.Config.DeliverSubject.Should().Be(backend.Subject("deliver.pusher"), "a deliver subject of the test's own");
+        var calls = 0;
+        await backend.SubscribeAsync<Event>(consumer, (_, _) => ++calls == 1 ? throw new TimeoutException("slow") : ValueTask.CompletedTask, cancellationToken: ct);
+        (await backend.GetConsumerInfoAsync(consumer, ct)).PushBound.Should().BeTrue("the subscription listens on the deliver subject");
+
+        await using var publisher = backend.CreatePublisher<Event>();
+        await publisher.PublishAsync(backend.Subject("events.a"), new Event("1", "a"), new PublishOptions { MessageId = "m-1" }, ct);
+        await backend.WaitForAsync(l => l.History("m-1").Count == 2, cancellationToken: ct);
+
+        backend.Ledger.History("m-1").Should().HaveThrown<TimeoutException>().BeNaked().Then.BeAcked().AndNoMore();
+    }
+
+    [Fact]
     public void TestMessage_Create_SettlesLocallyAndCarriesTheDeliveryCount()
     {
         var message = TestMessage.Create(new Event("1", "a"), subject: "events.a", messageId: "m-1", numDelivered: 3);

@@ -43,6 +43,14 @@ internal sealed class GofluxHandlerOptionsValidator(GofluxRegistry registry) : I
             errors.Add($"{key}:Subject must be a valid subject or pattern (was '{subject}').");
         }
 
+        if (options.MaxConcurrency > 1
+            && registry.Consumers.FirstOrDefault(c => c.Stream == handler.Stream && c.Name == handler.Consumer) is { Config: { DeliverSubject.Length: > 0 } push }
+            && string.IsNullOrEmpty(push.DeliverGroup))
+        {
+            // Every subscription on a push consumer's deliver subject receives every message unless they share a queue group.
+            errors.Add($"{key}:MaxConcurrency must be 1 for push consumer '{handler.Consumer}' without a DeliverGroup (was {options.MaxConcurrency}): each worker would receive every message. Set ConsumerConfig.DeliverGroup to share the messages between workers.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

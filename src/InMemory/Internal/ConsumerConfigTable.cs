@@ -23,8 +23,13 @@ internal static class ConsumerConfigTable
         Rejected("OptStartTime", (s, n, _) => n.OptStartTime = s.OptStartTime, (a, b) => a.OptStartTime == b.OptStartTime, "start time can not be updated"),
         Rejected("AckPolicy", (s, n, _) => n.AckPolicy = s.AckPolicy, (a, b) => a.AckPolicy == b.AckPolicy, "ack policy can not be updated"),
         Rejected("ReplayPolicy", (s, n, _) => n.ReplayPolicy = s.ReplayPolicy, (a, b) => a.ReplayPolicy == b.ReplayPolicy, "replay policy can not be updated"),
-        Rejected("MaxWaiting", (s, n, _) => n.MaxWaiting = s.MaxWaiting == 0 ? 512 : s.MaxWaiting, (a, b) => a.MaxWaiting == b.MaxWaiting, "max waiting can not be updated", "default 512 for pull consumers (S-49)"),
-        Rejected("DeliverSubject", (s, n, _) => n.DeliverSubject = s.DeliverSubject, (a, b) => string.IsNullOrEmpty(a.DeliverSubject) == string.IsNullOrEmpty(b.DeliverSubject), "can not update pull consumer to push based", "push consumers are not supported: a create with a deliver subject throws NotSupportedException"),
+        Rejected("DeliverSubject", (s, n, _) => n.DeliverSubject = s.DeliverSubject, (a, b) => Str(a.DeliverSubject) == Str(b.DeliverSubject), "can not update pull consumer to push based", "push consumers deliver to it (S-124); pull and push cannot be swapped by an update (S-129); a push consumer may move to another deliver subject while nobody listens on the old one, else 10013 (S-129)") with
+        {
+            UpdateError = (a, b) => IsPull(a) == IsPull(b)
+                ? null
+                : Errors.Api(JetStreamErrorCodes.ConsumerCreate, IsPull(a) ? "can not update pull consumer to push based" : "can not update push consumer to pull based"),
+        },
+        Rejected("MaxWaiting", (s, n, _) => n.MaxWaiting = s.MaxWaiting == 0 && IsPull(s) ? 512 : s.MaxWaiting, (a, b) => a.MaxWaiting == b.MaxWaiting, "max waiting can not be updated", "default 512 for pull consumers (S-49), 0 for push consumers, which refuse any other value (JetStreamErrorCodes.ConsumerPushMaxWaiting, S-125)"),
         Applied("Description", (s, n, _) => n.Description = s.Description, (a, b) => Str(a.Description) == Str(b.Description)),
         Applied("DeliverGroup", (s, n, _) => n.DeliverGroup = s.DeliverGroup, (a, b) => Str(a.DeliverGroup) == Str(b.DeliverGroup), "a pull consumer accepts and shows it (observed on 2.10.27); it has no effect on pulls"),
         Applied("AckWait", (s, n, _) => n.AckWait = AckWaitOf(s), (a, b) => a.AckWait == b.AckWait, "default 30 s with ack explicit or all, absent with ack none (S-49); BackOff's first step when a BackOff is set (S-58)"),
@@ -45,10 +50,10 @@ internal static class ConsumerConfigTable
         },
         Applied("MemStorage", (s, n, _) => n.MemStorage = s.MemStorage, (a, b) => a.MemStorage == b.MemStorage, "shown; the engine keeps all state in memory anyway"),
         Applied("Metadata", (s, n, _) => n.Metadata = s.Metadata is { Count: > 0 } m ? new Dictionary<string, string>(m) : null, (a, b) => SameMap(a.Metadata, b.Metadata)),
-        Refused("IdleHeartbeat", "pull consumers refuse it (JetStreamErrorCodes.ConsumerHeartbeatRequiresPush, S-52)", c => c.IdleHeartbeat > TimeSpan.Zero, JetStreamErrorCodes.ConsumerHeartbeatRequiresPush, "consumer idle heartbeat requires a push based consumer"),
-        Refused("FlowControl", "pull consumers refuse it (JetStreamErrorCodes.ConsumerFlowControlRequiresPush, S-52)", c => c.FlowControl, JetStreamErrorCodes.ConsumerFlowControlRequiresPush, "consumer flow control requires a push based consumer"),
-        Refused("RateLimitBps", "pull consumers refuse it (JetStreamErrorCodes.ConsumerPullWithRateLimit, S-52)", c => c.RateLimitBps > 0, JetStreamErrorCodes.ConsumerPullWithRateLimit, "consumer in pull mode can not have rate limit set"),
-        Refused("Direct", "pull consumers refuse it (JetStreamErrorCodes.ConsumerDirectRequiresPush)", c => c.Direct, JetStreamErrorCodes.ConsumerDirectRequiresPush, "consumer direct requires a push based consumer"),
+        PushOnly("FlowControl", FieldUpdate.Rejected, (s, n, _) => n.FlowControl = s.FlowControl, (a, b) => a.FlowControl == b.FlowControl, c => c.FlowControl, JetStreamErrorCodes.ConsumerFlowControlRequiresPush, "consumer flow control requires a push based consumer", "flow control can not be updated", "push only: pull consumers refuse it (S-52); a push consumer needs idle heartbeats with it (10108, S-125); a subscriber answers the server's flow control requests (S-134)"),
+        PushOnly("IdleHeartbeat", FieldUpdate.Rejected, (s, n, _) => n.IdleHeartbeat = s.IdleHeartbeat, (a, b) => a.IdleHeartbeat == b.IdleHeartbeat, c => c.IdleHeartbeat > TimeSpan.Zero, JetStreamErrorCodes.ConsumerHeartbeatRequiresPush, "consumer idle heartbeat requires a push based consumer", "heart beats can not be updated", "push only: pull consumers refuse it (S-52); at least 100 ms (10083, S-125); the in-process server sends the heartbeats on the wall clock (S-134)"),
+        PushOnly("RateLimitBps", FieldUpdate.Applied, (s, n, _) => n.RateLimitBps = s.RateLimitBps, (a, b) => a.RateLimitBps == b.RateLimitBps, c => c.RateLimitBps > 0, JetStreamErrorCodes.ConsumerPullWithRateLimit, "consumer in pull mode can not have rate limit set", null, "push only: pull consumers refuse it (S-52); shown on a push consumer, whose deliveries the engine does not slow down"),
+        PushOnly("Direct", FieldUpdate.Applied, (s, n, _) => n.Direct = s.Direct, (a, b) => a.Direct == b.Direct, c => c.Direct, JetStreamErrorCodes.ConsumerDirectRequiresPush, "consumer direct requires a push based consumer", null, "push only: pull consumers refuse it; a durable push consumer too (10091, S-125); shown, otherwise a push consumer like any other"),
         Dropped("PauseUntil", (s, n, _) => n.PauseUntil = null, "a 2.11 field: 2.10.27 drops it (observed)"),
         Dropped("PriorityGroups", (s, n, _) => { }, "a 2.11 field (priority groups): unknown to 2.10.27, which drops it"),
         Dropped("PriorityPolicy", (s, n, _) => { }, "a 2.11 field (priority groups): unknown to 2.10.27, which drops it"),
@@ -130,6 +135,17 @@ internal static class ConsumerConfigTable
     }
 
     private static string Str(string? s) => s ?? string.Empty;
+
+    private static bool IsPull(ConsumerConfig c) => string.IsNullOrEmpty(c.DeliverSubject);
+
+    /// <summary>A push-only field: a pull consumer refuses it on create and update alike (S-52); a push consumer keeps it,
+    /// and an update may change it or not (<paramref name="update"/>, with <paramref name="updateError"/>).</summary>
+    private static FieldRule<ConsumerConfig> PushOnly(string property, FieldUpdate update, Action<ConsumerConfig, ConsumerConfig, ConfigContext> copy, Func<ConsumerConfig, ConsumerConfig, bool> same, Func<ConsumerConfig, bool> set, int code, string description, string? updateError, string note)
+        => new(property, update, copy, same, note)
+        {
+            AnyError = c => IsPull(c) && set(c) ? Errors.Api(code, description) : null,
+            UpdateError = updateError is null ? null : (a, b) => same(a, b) ? null : Errors.Api(JetStreamErrorCodes.ConsumerCreate, updateError),
+        };
 
     private static bool SameMap(IDictionary<string, string>? a, IDictionary<string, string>? b)
     {

@@ -37,21 +37,26 @@ internal static class ConsumerRules
     /// decides the error code, so the order must stay visible.</remarks>
     public static void Validate(StreamState s, ConsumerConfig c)
     {
-        if (!string.IsNullOrEmpty(c.DeliverSubject))
-        {
-            throw new NotSupportedException("Push consumers (DeliverSubject) are not supported by the in-memory engine; use a pull consumer.");
-        }
-
         // The server checks replicas, then backoff against max deliver (10116), before anything else (S-53).
         if (c.Backoff is { Count: > 0 } backoff && c.MaxDeliver > 0 && c.MaxDeliver < backoff.Count)
         {
             throw Errors.Api(JetStreamErrorCodes.ConsumerMaxDeliverBackoff, "max deliver is required to be > length of backoff values");
         }
 
-        // Push-only settings (10088, 10089, 10086, 10090) and replicas (10074): the table's rows.
+        if (!string.IsNullOrEmpty(c.DeliverSubject))
+        {
+            ValidatePush(s, c);
+        }
+
+        // Push-only settings on a pull consumer (10088, 10089, 10086, 10090) and replicas (10074): the table's rows.
         ConsumerConfigTable.Validate(c);
 
-        if (c.AckPolicy == ConsumerConfigAckPolicy.None && s.Config.Retention == StreamConfigRetention.Workqueue)
+        if (c.FlowControl && c.IdleHeartbeat <= TimeSpan.Zero)
+        {
+            throw Errors.Api(JetStreamErrorCodes.ConsumerFlowControlNeedsHeartbeats, "consumer with flow control also needs heartbeats");
+        }
+
+        if (string.IsNullOrEmpty(c.DeliverSubject) && c.AckPolicy == ConsumerConfigAckPolicy.None && s.Config.Retention == StreamConfigRetention.Workqueue)
         {
             throw Errors.Api(JetStreamErrorCodes.ConsumerPullRequiresAck, "consumer in pull mode requires ack policy");
         }
@@ -149,6 +154,46 @@ internal static class ConsumerRules
                 break;
         }
 
+    }
+
+    /// <summary>The server's checks of a push consumer's settings, in its order (S-125).</summary>
+    private static void ValidatePush(StreamState s, ConsumerConfig c)
+    {
+        var ds = c.DeliverSubject!;
+        if (ds.Contains('*', StringComparison.Ordinal) || ds.Contains('>', StringComparison.Ordinal))
+        {
+            throw Errors.Api(JetStreamErrorCodes.ConsumerDeliverToWildcards, "consumer deliver subject has wildcards");
+        }
+
+        if (!Subjects.IsValidPattern(ds) || ds.Any(char.IsWhiteSpace))
+        {
+            throw Errors.Api(JetStreamErrorCodes.ConsumerInvalidDeliverSubject, "invalid push consumer deliver subject");
+        }
+
+        if (s.Captures(ds))
+        {
+            throw Errors.Api(JetStreamErrorCodes.ConsumerDeliverCycle, "consumer deliver subject forms a cycle");
+        }
+
+        if (c.MaxWaiting != 0)
+        {
+            throw Errors.Api(JetStreamErrorCodes.ConsumerPushMaxWaiting, "consumer in push mode can not set max waiting");
+        }
+
+        if (c.MaxAckPending > 0 && c.AckPolicy == ConsumerConfigAckPolicy.None)
+        {
+            throw Errors.Api(JetStreamErrorCodes.ConsumerMaxPendingAckPolicyRequired, "consumer requires ack policy for max ack pending");
+        }
+
+        if (c.IdleHeartbeat > TimeSpan.Zero && c.IdleHeartbeat < TimeSpan.FromMilliseconds(100))
+        {
+            throw Errors.Api(JetStreamErrorCodes.ConsumerSmallHeartbeat, "consumer idle heartbeat needs to be >= 100ms");
+        }
+
+        if (c.Direct && !string.IsNullOrEmpty(c.DurableName))
+        {
+            throw Errors.Api(JetStreamErrorCodes.ConsumerDirectRequiresEphemeral, "consumer direct requires an ephemeral consumer");
+        }
     }
 
     public static void CheckWorkQueue(StreamState s, ConsumerConfig c)

@@ -29,6 +29,14 @@ internal sealed partial class ConsumerState
     /// <param name="expires">When it expires, or <see langword="null"/> for never.</param>
     public void AddRequest(PullRequest r, DateTimeOffset? expires)
     {
+        if (IsPush)
+        {
+            // S-133: the server answers a pull request to a push consumer with 409 Consumer is push based.
+            r.Ending = PullEnding.PushBased;
+            _ctx.EndRequest(r, Errors.PushBased());
+            return;
+        }
+
         var now = _ctx.Now;
         Touch(now);
         if (r.NoWait)
@@ -91,7 +99,7 @@ internal sealed partial class ConsumerState
 
         var status = NextStatus.Found;
         var now = _ctx.Now;
-        while (_waiting.Count > 0)
+        while (CanDeliver)
         {
             var (m, dc, found) = NextMessage();
             status = found;
@@ -111,8 +119,9 @@ internal sealed partial class ConsumerState
             }
 
             var pending = NumPendingValue;
-            var r = NextWaiting(m, dc, pending, now);
-            if (r is null)
+            var receivers = _dsubj is not null ? RoutePush() : null;
+            var r = receivers is null ? NextWaiting(m, dc, pending, now) : null;
+            if (r is null && receivers is not { Count: > 0 })
             {
                 // Nobody to take it: put it back.
                 if (dc == 1 && m.Sequence == _sseq - 1)
@@ -130,7 +139,14 @@ internal sealed partial class ConsumerState
                 break;
             }
 
-            DeliverTo(r, m, dc, pending, now);
+            if (receivers is not null)
+            {
+                DeliverToListeners(receivers, m, dc, pending, now);
+            }
+            else
+            {
+                DeliverTo(r!, m, dc, pending, now);
+            }
         }
 
         ProcessWaiting(endOfStream: status != NextStatus.MaxAckPending, now);
@@ -256,6 +272,22 @@ internal sealed partial class ConsumerState
     /// <summary>Hands one message to a request and records it as delivered (S-89 metadata, S-101 pending).</summary>
     private void DeliverTo(PullRequest r, StoredMessage m, ulong dc, ulong pending, DateTimeOffset now)
     {
+        var d = Record(m, dc, pending, now);
+        HandOff(r, r.TracksHandling, d);
+        if (_ctx.Faults.TakeDuplicateDelivery())
+        {
+            HandOff(r, r.TracksHandling, d);
+        }
+
+        if (r.Remaining <= 0)
+        {
+            End(r, PullEnding.Filled);
+        }
+    }
+
+    /// <summary>Records one delivery (S-89 metadata, S-101 pending) and makes it.</summary>
+    private InMemoryDelivery Record(StoredMessage m, ulong dc, ulong pending, DateTimeOffset now)
+    {
         var dseq = _dseq++;
         LastActive = now;
         Touch(now);
@@ -281,22 +313,12 @@ internal sealed partial class ConsumerState
         }
 
         var info = new DeliveryInfo(Stream.Name, Name, m.Sequence, dseq, dc, pending, m.Time);
-        var d = new InMemoryDelivery(_ctx.Owner, this, m.Subject, m.Data, m.Headers, info);
-        HandOff(r, d);
-        if (_ctx.Faults.TakeDuplicateDelivery())
-        {
-            HandOff(r, d);
-        }
-
-        if (r.Remaining <= 0)
-        {
-            End(r, PullEnding.Filled);
-        }
+        return MakeDelivery(m, info);
     }
 
-    private void HandOff(PullRequest r, InMemoryDelivery d)
+    private void HandOff(IDeliverySink r, bool tracksHandling, InMemoryDelivery d)
     {
-        if (r.TracksHandling)
+        if (tracksHandling)
         {
             _ctx.Idle.Add();
         }

@@ -30,6 +30,11 @@ internal sealed partial class ConsumerState
     /// <summary>(Re)starts the inactivity check for the configured threshold, or stops it when there is none.</summary>
     private void ArmInactivity(DateTimeOffset now)
     {
+        if (IsPush)
+        {
+            return; // a push consumer's delete timer follows its interest (ConsumerState.Push.cs)
+        }
+
         var threshold = Config.InactiveThreshold;
         if (threshold <= TimeSpan.Zero || Deleted)
         {
@@ -56,6 +61,17 @@ internal sealed partial class ConsumerState
     {
         if (Deleted)
         {
+            return;
+        }
+
+        if (_dsubj is not null)
+        {
+            // A push consumer is deleted unless interest came back (S-131).
+            if (!_active && Config.InactiveThreshold > TimeSpan.Zero)
+            {
+                Stream.RemoveConsumer(this, Errors.ConsumerNotFound());
+            }
+
             return;
         }
 

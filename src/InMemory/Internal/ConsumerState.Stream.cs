@@ -17,7 +17,7 @@ internal sealed partial class ConsumerState
             _npc++;
         }
 
-        if (seq >= _sseq && _waiting.Count > 0)
+        if (seq >= _sseq && CanDeliver)
         {
             Dispatch();
         }

@@ -220,7 +220,14 @@ internal sealed partial class ConsumerState : Scheduled
         _adflr = 0;
         _asflr = 0;
         RecountPending();
-        ArmInactivity(_ctx.Now);
+        if (IsPush)
+        {
+            StartPush();
+        }
+        else
+        {
+            ArmInactivity(_ctx.Now);
+        }
     }
 
     /// <summary>Applies an update already checked by the rules (S-50, S-51): state is kept.</summary>
@@ -245,7 +252,15 @@ internal sealed partial class ConsumerState : Scheduled
             _signal = [.. Filters];
         }
 
-        ArmInactivity(_ctx.Now);
+        if (IsPush)
+        {
+            ReconfigurePush(old.InactiveThreshold);
+        }
+        else
+        {
+            ArmInactivity(_ctx.Now);
+        }
+
         // By the consumer's own retention (interest when created on, or switched to, an interest stream; the server
         // never switches it back): even after the stream went back to limits, an update removes what nobody needs.
         if (_retention == StreamConfigRetention.Interest)
@@ -267,6 +282,7 @@ internal sealed partial class ConsumerState : Scheduled
     public void Stop(Exception error)
     {
         Deleted = true;
+        StopPush();
         Scheduler.Unschedule(this);
         if (_inactivity is { } inactivity)
         {
@@ -302,6 +318,7 @@ internal sealed partial class ConsumerState : Scheduled
             NumRedelivered = _pending.RedeliveredCount,
             NumWaiting = _waiting.Count,
             NumPending = CheckNumPending(),
+            PushBound = PushBound,
         };
     }
 

@@ -3,7 +3,7 @@ namespace Goflux.InMemory.Internal;
 /// <summary>What an effect does once the engine lock is released.</summary>
 internal enum EffectKind
 {
-    /// <summary>Hand a delivery to its pull request.</summary>
+    /// <summary>Hand a delivery to its pull request or push listener.</summary>
     HandOff,
 
     /// <summary>End a pull request (filled, expired, withdrawn, or failed with <see cref="Effect.Error"/>).</summary>
@@ -13,10 +13,21 @@ internal enum EffectKind
     Advisory,
 }
 
+/// <summary>Where deliveries go: a pull request, or a listener on a push consumer's deliver subject. Both methods run as
+/// effects, outside the engine lock, in order; neither may block.</summary>
+internal interface IDeliverySink
+{
+    /// <summary>Receives one delivery.</summary>
+    void Deliver(InMemoryDelivery delivery);
+
+    /// <summary>Called once when the sink is done: <see langword="null"/> for a normal end, otherwise why it failed.</summary>
+    void End(Exception? error);
+}
+
 /// <summary>One queued effect; a struct so queuing allocates nothing.</summary>
 internal readonly struct Effect
 {
-    public Effect(EffectKind kind, PullRequest? request, InMemoryDelivery? delivery, JetStreamAdvisory? advisory, Exception? error)
+    public Effect(EffectKind kind, IDeliverySink? request, InMemoryDelivery? delivery, JetStreamAdvisory? advisory, Exception? error)
     {
         Kind = kind;
         Request = request;
@@ -27,7 +38,7 @@ internal readonly struct Effect
 
     public EffectKind Kind { get; }
 
-    public PullRequest? Request { get; }
+    public IDeliverySink? Request { get; }
 
     public InMemoryDelivery? Delivery { get; }
 

@@ -50,6 +50,9 @@ internal sealed class EngineContext
 
     public Faults Faults { get; } = new();
 
+    /// <summary>Gets the listeners on deliver subjects and the push consumers they serve.</summary>
+    public PushRegistry Push { get; } = new();
+
     public bool Disposed { get; set; }
 
     /// <summary>
@@ -94,8 +97,12 @@ internal sealed class EngineContext
         Effects.Add(new Effect(EffectKind.Advisory, null, null, advisory, null));
     }
 
-    public void HandOff(PullRequest request, InMemoryDelivery delivery)
+    public void HandOff(IDeliverySink request, InMemoryDelivery delivery)
         => Effects.Add(new Effect(EffectKind.HandOff, request, delivery, null, null));
+
+    /// <summary>Queues the end of a push listener (its consumer is gone, or the engine was disposed). Under the lock.</summary>
+    public void EndListener(IDeliverySink listener, Exception? error)
+        => Effects.Add(new Effect(EffectKind.EndRequest, listener, null, null, error));
 
     /// <summary>Ends a request (once) and queues its completion. Under the lock.</summary>
     public void EndRequest(PullRequest request, Exception? error)

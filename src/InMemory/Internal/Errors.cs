@@ -14,6 +14,9 @@ internal static class Errors
 
     public static GofluxException StreamNotFound() => Api(JetStreamErrorCodes.StreamNotFound, "stream not found");
 
+    /// <summary>The server's answer to a pull request on a push consumer: status 409 (S-133).</summary>
+    public static GofluxException PushBased() => new(GofluxStage.Subscribe, "Consumer is push based", null, null, 409);
+
     public static GofluxException ConsumerNotFound() => Api(JetStreamErrorCodes.ConsumerNotFound, "consumer not found");
 
     public static GofluxException InvalidStreamConfig(string reason) => Api(JetStreamErrorCodes.StreamInvalidConfig, reason);

@@ -29,13 +29,16 @@ internal enum PullEnding
 
     /// <summary>409 Consumer Deleted: its consumer or stream was deleted, or the engine was disposed.</summary>
     ConsumerDeleted,
+
+    /// <summary>409 Consumer is push based: the consumer has a deliver subject (S-133).</summary>
+    PushBased,
 }
 
 /// <summary>
 /// An open pull request: how many deliveries it still takes and where they go. The engine changes its state under the
 /// lock; <see cref="Deliver"/> and <see cref="End"/> run after it, as effects, in order.
 /// </summary>
-internal abstract class PullRequest : Scheduled
+internal abstract class PullRequest : Scheduled, IDeliverySink
 {
     protected PullRequest(int batch, bool noWait, bool tracksHandling, long maxBytes = 0)
     {

@@ -11,8 +11,8 @@ namespace Goflux.InMemory.Server;
 /// <remarks>
 /// <para>Subjects are matched as the server's API subscriptions match them (by token count), so a malformed subject
 /// gets the server's "bad request" (10003). APIs of later servers (consumer pause, unpin, reset) get that same answer,
-/// with a description naming the API. What 2.10 has and the engine does not model (snapshots, restores, templates,
-/// push consumers) is refused with code 501 and a description naming the feature; cluster operations get the
+/// with a description naming the API. What 2.10 has and the engine does not model (snapshots, restores, templates)
+/// is refused with code 501 and a description naming the feature; cluster operations get the
 /// single server's "JetStream clustering support required" (10010).</para>
 /// <para>Partial files by resource: <c>JetStreamApi.Streams.cs</c>, <c>JetStreamApi.Consumers.cs</c>.</para>
 /// </remarks>

@@ -36,6 +36,7 @@ internal sealed class NatsServer : IDisposable
         SocketFactory = new InProcessSocketFactory(this);
         Settle = new SettleTracker(engine, engine.Options.UnsettledGrace);
         Pulls = new PullService(this);
+        Pushes = new PushService(this);
         Acks = new AckService(this);
         Api = new JetStreamApi(this);
         Advisories = new AdvisoryPublisher(this);
@@ -53,6 +54,8 @@ internal sealed class NatsServer : IDisposable
     public SettleTracker Settle { get; }
 
     public PullService Pulls { get; }
+
+    public PushService Pushes { get; }
 
     public AckService Acks { get; }
 
@@ -124,7 +127,8 @@ internal sealed class NatsServer : IDisposable
     /// <summary>The connection of the first subscription on <paramref name="subject"/>, or <see langword="null"/>.</summary>
     public ServerConnection? FirstListener(string subject) => Router.Match(subject, null) is [var first, ..] ? first.Connection : null;
 
-    /// <summary>A subscription ended: pull requests whose reply subject nobody listens on any more are withdrawn.</summary>
+    /// <summary>A subscription ended: pull requests whose reply subject nobody listens on any more are withdrawn, and push
+    /// consumers delivering to its subject look at their interest again.</summary>
     public void OnUnsubscribed(Subscription sub)
     {
         foreach (var reply in Pulls.RepliesMatching(sub.Subject, sub.Wildcard).Union(Settle.AwaitingMatching(sub.Subject, sub.Wildcard)))
@@ -134,6 +138,8 @@ internal sealed class NatsServer : IDisposable
                 Pulls.InterestGone(reply);
             }
         }
+
+        Pushes.Unsubscribed(sub);
     }
 
     /// <summary>A connection closed: its subscriptions are gone (see <see cref="OnUnsubscribed"/>) and whatever it owed
@@ -188,6 +194,37 @@ internal sealed class NatsServer : IDisposable
         foreach (var d in due)
         {
             d.TrySetResult();
+        }
+    }
+
+    /// <summary>A client subscribed: waits for a push consumer that now delivers to a client end.</summary>
+    public void Subscribed()
+    {
+        List<(string Stream, string Consumer, TaskCompletionSource Signal)> waiting;
+        lock (_pullWaiters)
+        {
+            if (_pullWaiters.Count == 0)
+            {
+                return;
+            }
+
+            waiting = [.. _pullWaiters];
+        }
+
+        foreach (var (stream, consumer, signal) in waiting)
+        {
+            try
+            {
+                if (Engine.GetConsumerInfoAsync(stream, consumer).AsTask().GetAwaiter().GetResult().PushBound)
+                {
+                    StopWaitingForPull(signal);
+                    signal.TrySetResult();
+                }
+            }
+            catch (Exception ex) when (ex is GofluxException or ObjectDisposedException)
+            {
+                // not created yet, or the engine is going away
+            }
         }
     }
 
@@ -345,6 +382,7 @@ internal sealed class NatsServer : IDisposable
         try
         {
             Pulls.Tick(now);
+            Pushes.Tick(now);
             Settle.Tick(now);
         }
 #pragma warning disable CA1031 // A timer thread must never die of a failed heartbeat; the next tick tries again.

@@ -65,6 +65,12 @@ internal sealed class PullService(NatsServer server)
         }
 
         var config = info.Config;
+        if (!string.IsNullOrEmpty(config.DeliverSubject))
+        {
+            Status(reply, 409, "Consumer is push based"); // S-133
+            return true;
+        }
+
         var batch = request.Batch <= 0 ? 1 : request.Batch;
         if (config.MaxBatch > 0 && batch > config.MaxBatch)
         {

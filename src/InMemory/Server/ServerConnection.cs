@@ -393,6 +393,7 @@ internal sealed class ServerConnection
         }
 
         Server.Router.Add(sub);
+        Server.Pushes.Subscribed(sub);
     }
 
     private void Unsubscribe(ReadOnlySpan<byte> args)

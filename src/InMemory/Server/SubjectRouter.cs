@@ -15,6 +15,9 @@ internal sealed class Subscription(ServerConnection connection, string subject, 
 
     public bool Wildcard { get; } = subject.Contains('*', StringComparison.Ordinal) || subject.Contains('>', StringComparison.Ordinal);
 
+    /// <summary>Gets or sets the engine's listener for this subscription (push deliveries).</summary>
+    public ClientPushListener? Listener { get; set; }
+
     /// <summary>Gets or sets the message count after which the subscription ends (<c>UNSUB sid max</c>); 0 for none.</summary>
     public long Max { get; set; }
 

@@ -46,6 +46,7 @@ internal sealed class TestBackendView(TestBackend owner, bool forHost) : IGoflux
         {
             FilterSubject = config.FilterSubject is { Length: > 0 } filter ? owner.Subject(filter) : config.FilterSubject,
             FilterSubjects = config.FilterSubjects is { Count: > 0 } filters ? [.. filters.Select(owner.Subject)] : config.FilterSubjects,
+            DeliverSubject = config.DeliverSubject is { Length: > 0 } deliver ? owner.Subject(deliver) : config.DeliverSubject,
         };
         return Inner.CreateOrUpdateConsumerAsync(owner.StreamName(stream), unique, cancellationToken);
     }

@@ -58,6 +58,13 @@ public interface IBackend : IAsyncDisposable
     /// </summary>
     Task<string?> ApiRequestAsync(string subject, string json, TimeSpan patience);
 
+    /// <summary>
+    /// Subscribes to a push consumer's deliver subject as a client does (in <paramref name="queueGroup"/> when given) and
+    /// collects what arrives; idle heartbeats are skipped and flow control requests answered. The subscription is in
+    /// place when this returns (the server has seen it; whether a consumer counts it as interest is the server's rule).
+    /// </summary>
+    Task<PushReceiver> ListenAsync(string deliverSubject, string? queueGroup = null);
+
     /// <summary>Lets time pass: waits on a real server, advances the fake clock (and settles) in memory.</summary>
     Task LetTimePassAsync(TimeSpan duration);
 
@@ -98,4 +105,32 @@ public abstract class BackendMessage
     public abstract Task TermAsync(string? reason = null);
 
     public override string ToString() => $"{Subject} seq={Metadata.StreamSequence} cseq={Metadata.ConsumerSequence} delivered={Metadata.NumDelivered} pending={Metadata.NumPending}";
+}
+
+/// <summary>A subscription on a deliver subject: what it received, in order. Disposing it unsubscribes.</summary>
+public abstract class PushReceiver : IAsyncDisposable
+{
+    private readonly List<BackendMessage> _received = [];
+
+    /// <summary>Gets a snapshot of the deliveries received so far, in order.</summary>
+    public IReadOnlyList<BackendMessage> Received
+    {
+        get
+        {
+            lock (_received)
+            {
+                return [.. _received];
+            }
+        }
+    }
+
+    public abstract ValueTask DisposeAsync();
+
+    protected void Add(BackendMessage m)
+    {
+        lock (_received)
+        {
+            _received.Add(m);
+        }
+    }
 }

@@ -79,6 +79,9 @@ public sealed class InMemoryBackend : KitBackend
         return await JetStreamBackend.RequestAsync(_client, subject, json, patience);
     }
 
+    public override Task<PushReceiver> ListenAsync(string deliverSubject, string? queueGroup = null)
+        => Task.FromResult<PushReceiver>(new EngineReceiver(Engine, deliverSubject, queueGroup));
+
     public override Task LetTimePassAsync(TimeSpan duration) => Kit.LetTimePassAsync(duration);
 
     public override Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0)
@@ -102,6 +105,32 @@ public sealed class InMemoryBackend : KitBackend
         }
 
         await Kit.DisposeAsync();
+    }
+
+    /// <summary>A listener on the engine, as a client subscription is one: deliveries are held by the scenario, not
+    /// waited for (as a fetch's are).</summary>
+    private sealed class EngineReceiver : PushReceiver
+    {
+        private readonly InMemoryJetStream _engine;
+        private readonly Listener _listener;
+
+        public EngineReceiver(InMemoryJetStream engine, string subject, string? queue)
+        {
+            _engine = engine;
+            _listener = new Listener(this, subject, queue);
+            engine.AddListener(_listener);
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            _engine.RemoveListener(_listener);
+            return default;
+        }
+
+        private sealed class Listener(EngineReceiver owner, string subject, string? queue) : Goflux.InMemory.Internal.PushListener(subject, queue, tracksHandling: false)
+        {
+            public override void Deliver(InMemoryDelivery delivery) => owner.Add(new Msg(delivery));
+        }
     }
 
     private sealed class Msg : BackendMessage

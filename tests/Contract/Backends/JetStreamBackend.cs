@@ -144,6 +144,9 @@ public sealed class JetStreamBackend : KitBackend
 
     public override Task<string?> ApiRequestAsync(string subject, string json, TimeSpan patience) => RequestAsync(Connection, subject, json, patience);
 
+    public override async Task<PushReceiver> ListenAsync(string deliverSubject, string? queueGroup = null)
+        => await CorePushReceiver.StartAsync(Connection, deliverSubject, queueGroup);
+
     public override Task LetTimePassAsync(TimeSpan duration) => Task.Delay(duration);
 
     public override async Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0)
@@ -273,7 +276,7 @@ public sealed class JetStreamBackend : KitBackend
         => [.. _driver.AllAdvisories.Where(a => a.Stream == stream && type(a))];
 
     /// <summary>A delivery received by <see cref="PullAsync"/>: metadata from its ack subject, acks sent and confirmed.</summary>
-    private sealed class RawMsg : BackendMessage
+    internal sealed class RawMsg : BackendMessage
     {
         private readonly INatsConnection _connection;
         private readonly string _reply;

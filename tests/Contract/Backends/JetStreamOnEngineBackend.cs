@@ -21,6 +21,7 @@ public sealed class JetStreamOnEngineBackend : IBackend
     private readonly GofluxJetStreamBackend _shared;
     private readonly List<JetStreamAdvisory> _advisories = [];
     private readonly List<(string Stream, string Consumer, Task Run)> _starting = [];
+    private readonly List<CorePushReceiver> _receivers = [];
     private INatsSub<byte[]>? _advisorySub;
 
     private JetStreamOnEngineBackend(InMemoryJetStream engine, NatsConnection connection)
@@ -141,6 +142,18 @@ public sealed class JetStreamOnEngineBackend : IBackend
         return list;
     }
 
+    /// <summary>A core subscription on the engine's client; the scenario holds what it reads (no wait for its ack).</summary>
+    public async Task<PushReceiver> ListenAsync(string deliverSubject, string? queueGroup = null)
+    {
+        var receiver = await CorePushReceiver.StartAsync(_connection, deliverSubject, queueGroup, Engine.LeaveUnsettledDelivery);
+        lock (_receivers)
+        {
+            _receivers.Add(receiver);
+        }
+
+        return receiver;
+    }
+
     public async Task LetTimePassAsync(TimeSpan duration)
     {
         using var guard = new CancellationTokenSource(HangGuard);
@@ -179,6 +192,7 @@ public sealed class JetStreamOnEngineBackend : IBackend
         await ListeningAsync(guard.Token);
         await Engine.WaitForIdleAsync(guard.Token);
         await _connection.PingAsync(guard.Token);
+        await DrainReceiversAsync(guard.Token);
         await Engine.WaitForIdleAsync(guard.Token);
         return await probe();
     }
@@ -220,6 +234,23 @@ public sealed class JetStreamOnEngineBackend : IBackend
         {
             await Task.WhenAny(run, Engine.WaitForPullRequestAsync(stream, consumer, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>After a PING round trip every delivery the engine wrote is in its subscription's channel: waits until the
+    /// push receivers have read theirs (an ack-none delivery is not waited for by the engine once the client read it off
+    /// the connection).</summary>
+    private async Task DrainReceiversAsync(CancellationToken cancellationToken)
+    {
+        List<CorePushReceiver> receivers;
+        lock (_receivers)
+        {
+            receivers = [.. _receivers];
+        }
+
+        foreach (var r in receivers)
+        {
+            await r.DrainedAsync().WaitAsync(cancellationToken);
         }
     }
 

@@ -55,6 +55,8 @@ public abstract class KitBackend(TestBackend kit) : IBackend
 
     public abstract Task<string?> ApiRequestAsync(string subject, string json, TimeSpan patience);
 
+    public abstract Task<PushReceiver> ListenAsync(string deliverSubject, string? queueGroup = null);
+
     public abstract Task LetTimePassAsync(TimeSpan duration);
 
     public abstract Task<IReadOnlyList<JetStreamAdvisory>> AdvisoriesAsync(string stream, int atLeast = 0);

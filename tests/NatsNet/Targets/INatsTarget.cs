@@ -32,7 +32,8 @@ public interface INatsTarget : IAsyncDisposable
     /// </summary>
     void LeaveUnsettled();
 
-    /// <summary>Waits until a pull request of a NATS.Net loop is open on the consumer (engine: signalled; server: polled).</summary>
+    /// <summary>Waits until a pull request of a NATS.Net loop is open on the consumer, or for a push consumer a subscription
+    /// it delivers to (engine: signalled; server: polled).</summary>
     Task ConsumingAsync(string stream, string consumer);
 
     /// <summary>

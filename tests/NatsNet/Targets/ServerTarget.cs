@@ -52,10 +52,10 @@ public sealed class ServerTarget : INatsTarget
     public async Task ConsumingAsync(string stream, string consumer)
     {
         var js = Client.CreateJetStreamContext();
-        var waiting = await EventuallyAsync(async () => (await js.GetConsumerAsync(stream, consumer)).Info.NumWaiting, n => n > 0);
-        if (waiting == 0)
+        var consuming = await EventuallyAsync(async () => (await js.GetConsumerAsync(stream, consumer)).Info is var i && (i.NumWaiting > 0 || i.PushBound), c => c);
+        if (!consuming)
         {
-            throw new TimeoutException($"No pull request of '{consumer}' on '{stream}' within {Patience.TotalSeconds} s.");
+            throw new TimeoutException($"No pull request (or subscription, for a push consumer) of '{consumer}' on '{stream}' within {Patience.TotalSeconds} s.");
         }
     }
 

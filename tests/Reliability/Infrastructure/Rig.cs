@@ -62,7 +62,10 @@ public static class Rig
     public static async Task<INatsJSConsumer> ConsumerAsync(INatsJSContext js, string stream, ConsumerConfig config, CancellationToken cancellationToken)
     {
         await new JetStreamBackend(js).CreateOrUpdateConsumerAsync(stream, config, cancellationToken);
-        return await js.GetConsumerAsync(stream, config.DurableName ?? config.Name!, cancellationToken);
+        var name = config.DurableName ?? config.Name!;
+        return string.IsNullOrEmpty(config.DeliverSubject)
+            ? await js.GetConsumerAsync(stream, name, cancellationToken)
+            : await js.GetPushConsumerAsync(stream, name, cancellationToken);
     }
 
     /// <summary>Publishes ids 1..<paramref name="count"/> as fast as the server takes them (raw NATS.Net, 256 in flight).</summary>
