@@ -261,6 +261,25 @@ public abstract partial class ContractSuite
             await t.B.CreateConsumerAsync(s, Explicit("c"));
             await t.B.UpdateConsumerAsync(s, Explicit("c", c => c.DeliverSubject = "deliver." + p));
         })),
+        ["Consumer_PushMovedWhileListenedTo"] = new(10013, "consumer name already in use", Fails(async (t, s, p) =>
+        {
+            await t.StreamAsync(s, p);
+            await t.B.CreateConsumerAsync(s, Push("p", p, c => c.AckPolicy = ConsumerConfigAckPolicy.None));
+            await using var listening = await t.B.ListenAsync(DeliverTo(p));
+            await t.B.UpdateConsumerAsync(s, Push("p", p + "2", c => c.AckPolicy = ConsumerConfigAckPolicy.None));
+        })),
+        ["Push_DeliverSubjectWildcard"] = new(10079, "consumer deliver subject has wildcards", OnStream(t => t.CreateConsumerAsync(Explicit("p", c => c.DeliverSubject = "deliver.*")))),
+        ["Push_DeliverSubjectEmptyToken"] = new(10112, "invalid push consumer deliver subject", OnStream(t => t.CreateConsumerAsync(Explicit("p", c => c.DeliverSubject = "deliver..x")))),
+        ["Push_DeliverSubjectCycle"] = new(10081, "consumer deliver subject forms a cycle", Fails(async (t, s, p) =>
+        {
+            await t.StreamAsync(s, p);
+            await t.B.CreateConsumerAsync(s, Explicit("p", c => c.DeliverSubject = p + ".x"));
+        })),
+        ["Push_MaxWaiting"] = new(10080, "consumer in push mode can not set max waiting", Fails((t, s, p) => PushWith(t, s, p, c => c.MaxWaiting = 5))),
+        ["Push_MaxAckPendingAckNone"] = new(10082, "consumer requires ack policy for max ack pending", Fails((t, s, p) => PushWith(t, s, p, c => (c.AckPolicy, c.MaxAckPending) = (ConsumerConfigAckPolicy.None, 5)))),
+        ["Push_HeartbeatUnder100ms"] = new(10083, "consumer idle heartbeat needs to be >= 100ms", Fails((t, s, p) => PushWith(t, s, p, c => c.IdleHeartbeat = TimeSpan.FromMilliseconds(50)))),
+        ["Push_FlowControlWithoutHeartbeat"] = new(10108, "consumer with flow control also needs heartbeats", Fails((t, s, p) => PushWith(t, s, p, c => c.FlowControl = true))),
+        ["Push_DirectDurable"] = new(10091, "consumer direct requires an ephemeral consumer", Fails((t, s, p) => PushWith(t, s, p, c => c.Direct = true))),
         ["Consumer_InfoMissing"] = new(10014, "consumer not found", Raw("$JS.API.CONSUMER.INFO.{s}.nope", string.Empty, (t, s, p) => t.StreamAsync(s, p))),
 
         // What only the wire carries: the subject against the request, and the single server's answers.
@@ -310,6 +329,20 @@ public abstract partial class ContractSuite
 
     private static StreamConfig Memory(string name, string prefix, string? subject = null)
         => new(name, [subject ?? prefix + ".>"]) { Storage = StreamConfigStorage.Memory };
+
+    /// <summary>A push consumer delivering to <see cref="DeliverTo"/> of <paramref name="prefix"/>.</summary>
+    private static ConsumerConfig Push(string name, string prefix, Action<ConsumerConfig>? configure = null)
+        => Explicit(name, c =>
+        {
+            c.DeliverSubject = DeliverTo(prefix);
+            configure?.Invoke(c);
+        });
+
+    private static async Task PushWith(ContractSuite t, string stream, string prefix, Action<ConsumerConfig> configure)
+    {
+        await t.StreamAsync(stream, prefix);
+        await t.B.CreateConsumerAsync(stream, Push("p", prefix, configure));
+    }
 
     private static ConsumerConfig Explicit(string name, Action<ConsumerConfig>? configure = null)
     {
