@@ -44,6 +44,11 @@ fuzz:
 	bash scripts/provision-nats.sh
 	GOFLUX_FUZZ_PROGRAMS=10000 GOFLUX_NATS_SERVER=$(CURDIR)/.tools/nats-server/nats-server dotnet test tests/Contract -c Release --filter "FullyQualifiedName~Differential"
 
+## stress: every engine test 1,000 times beside two busy threads per core (GOFLUX_STRESS_ROUNDS, GOFLUX_STRESS_MINUTES to bound it)
+.PHONY: stress
+stress:
+	GOFLUX_STRESS_ROUNDS=$${GOFLUX_STRESS_ROUNDS:-1000} dotnet test tests/Contract -c Release --filter "FullyQualifiedName~UnderContention"
+
 ## nats-up: start a local nats-server with JetStream on 127.0.0.1:4222 (NATS_PORT to change); use NATS_URL=nats://127.0.0.1:4222
 nats-up:
 	bash scripts/nats-local.sh up

@@ -109,15 +109,27 @@ public sealed partial class InMemoryJetStream
     private InMemoryConsumer UpsertConsumerLocked(string stream, ConsumerConfig config, ConsumerAction action)
     {
         _ctx.ThrowIfDisposed();
-        var s = _ctx.Streams.GetValueOrDefault(stream)
-            ?? throw Errors.Api(JetStreamErrorCodes.StreamNotFound, $"stream '{stream}' does not exist", GofluxStage.Subscribe);
+
+        // What the server checks before it looks the stream up, in its order: the name the create subject carries
+        // (NATS.Net sends Name, else the durable name), the durable name against it, replicas.
+        if ((!string.IsNullOrEmpty(config.Name) ? config.Name : config.DurableName) is { Length: > 0 } subjectName)
+        {
+            ConsumerRules.CheckPathSeparators(subjectName);
+        }
+
         if (!string.IsNullOrEmpty(config.DurableName) && !string.IsNullOrEmpty(config.Name) && config.DurableName != config.Name)
         {
             // NATS.Net sends the name as the API subject token; the server then reports the mismatch with the
             // durable name (10017) before its own Durable/Name check (10132) is reached (S-07).
-            throw Errors.Api(JetStreamErrorCodes.ConsumerDurableNameMismatch, "consumer name in subject does not match durable name in request");
+            throw Errors.DurableNameMismatch();
         }
 
+        if (config.NumReplicas > 1)
+        {
+            throw Errors.ReplicasNotSupported();
+        }
+
+        var s = _ctx.Streams.GetValueOrDefault(stream) ?? throw Errors.StreamNotFound();
         var durable = !string.IsNullOrEmpty(config.DurableName);
         var name = durable ? config.DurableName! : !string.IsNullOrEmpty(config.Name) ? config.Name! : ConsumerRules.RandomName();
         ConsumerRules.ValidateName(name);

@@ -194,7 +194,7 @@ public sealed partial class InMemoryJetStream
     private StreamInfo UpsertStream(StreamConfig config, bool create, bool update)
     {
         ArgumentNullException.ThrowIfNull(config);
-        StreamRules.ValidateName(config.Name);
+        StreamRules.ValidateName(config.Name, create);
         var c = StreamRules.Normalize(config);
         StreamRules.Validate(c);
         using var op = _ctx.Enter();

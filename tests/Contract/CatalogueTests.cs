@@ -75,7 +75,8 @@ public sealed partial class CatalogueTests
         yield return Path.Combine(root, "README.md");
     }
 
-    private static string RepositoryRoot()
+    /// <summary>The repository's root: the folder of Goflux.Testable.sln above the test's build output.</summary>
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -17,6 +17,12 @@ internal static class ContentionRunner
     /// <summary>How long one case may take under contention before it counts as hung.</summary>
     private static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>A wall-clock budget from <c>GOFLUX_STRESS_MINUTES</c>: no new round starts after it (unlimited by default).</summary>
+    public static TimeSpan Budget
+        => double.TryParse(Environment.GetEnvironmentVariable("GOFLUX_STRESS_MINUTES"), System.Globalization.CultureInfo.InvariantCulture, out var m) && m > 0
+            ? TimeSpan.FromMinutes(m)
+            : TimeSpan.MaxValue;
+
     public static int Rounds(int byDefault)
         => int.TryParse(Environment.GetEnvironmentVariable("GOFLUX_STRESS_ROUNDS"), out var n) && n > 0 ? n : byDefault;
 
@@ -62,11 +68,18 @@ internal static class ContentionRunner
         busy.ForEach(t => t.Start());
         var failures = new List<string>();
         var failed = 0;
+        var completed = 0;
         var clock = Stopwatch.StartNew();
         try
         {
             for (var round = 1; round <= rounds; round++)
             {
+                if (clock.Elapsed > Budget)
+                {
+                    break;
+                }
+
+                completed = round;
                 foreach (var c in cases)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -87,14 +100,20 @@ internal static class ContentionRunner
             busy.ForEach(t => t.Join());
         }
 
+        var summary = $"{completed} rounds of {cases.Count} cases ({completed * cases.Count} runs) beside {busy.Count} busy threads in {clock.Elapsed.TotalMinutes:F1} min: {failed} failed";
+        if (Environment.GetEnvironmentVariable("GOFLUX_STRESS_REPORT") is { Length: > 0 } path)
+        {
+            await File.WriteAllTextAsync(path, summary + Environment.NewLine, CancellationToken.None);
+        }
+
         if (failed == 0)
         {
             return string.Empty;
         }
 
         var report = new StringBuilder()
-            .Append(failed).Append(" of ").Append(cases.Count * rounds).Append(" runs failed (")
-            .Append(cases.Count).Append(" cases x ").Append(rounds).Append(" rounds, ")
+            .Append(failed).Append(" of ").Append(cases.Count * completed).Append(" runs failed (")
+            .Append(cases.Count).Append(" cases x ").Append(completed).Append(" rounds, ")
             .Append(busy.Count).Append(" busy threads, ").Append(clock.Elapsed.TotalSeconds.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)).Append(" s):");
         failures.ForEach(f => report.AppendLine().Append("  ").Append(f));
         return report.ToString();

@@ -46,7 +46,7 @@ internal static class ConsumerConfigTable
         Applied("Backoff", (s, n, _) => n.Backoff = s.Backoff is { Count: > 0 } f ? [.. f] : null, (a, b) => (a.Backoff ?? []).SequenceEqual(b.Backoff ?? []), "validated against MaxDeliver (JetStreamErrorCodes.ConsumerMaxDeliverBackoff, S-57)"),
         Applied("NumReplicas", (s, n, _) => n.NumReplicas = s.NumReplicas, (a, b) => a.NumReplicas == b.NumReplicas, "more than 1 is refused on a single server (JetStreamErrorCodes.ReplicasNotSupported)") with
         {
-            AnyError = c => c.NumReplicas > 1 ? Errors.Api(JetStreamErrorCodes.ReplicasNotSupported, "replicas > 1 not supported in non-clustered mode") : null,
+            AnyError = c => c.NumReplicas > 1 ? Errors.ReplicasNotSupported() : null,
         },
         Applied("MemStorage", (s, n, _) => n.MemStorage = s.MemStorage, (a, b) => a.MemStorage == b.MemStorage, "shown; the engine keeps all state in memory anyway"),
         Applied("Metadata", (s, n, _) => n.Metadata = s.Metadata is { Count: > 0 } m ? new Dictionary<string, string>(m) : null, (a, b) => SameMap(a.Metadata, b.Metadata)),

@@ -6,21 +6,26 @@ namespace Goflux.InMemory.Internal;
 /// update may change.</summary>
 internal static class ConsumerRules
 {
-    public static void ValidateName(string name)
+    /// <summary>The server's first check of the name a create subject carries (10127), before it looks the stream up.</summary>
+    public static void CheckPathSeparators(string name)
     {
         if (name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal))
         {
-            throw Errors.Api(JetStreamErrorCodes.ConsumerNameContainsPathSeparators, "consumer name can not contain path separators");
+            throw Errors.ConsumerNameContainsPathSeparators();
+        }
+    }
+
+    /// <summary>The name checks the server makes once it has the stream: length (10102), then characters (10103).</summary>
+    public static void ValidateName(string name)
+    {
+        if (name.Length > 255)
+        {
+            throw Errors.Api(JetStreamErrorCodes.ConsumerNameTooLong, "consumer name is too long, maximum allowed is 255");
         }
 
         if (name.AsSpan().IndexOfAny(".*>") >= 0 || name.Any(char.IsWhiteSpace))
         {
             throw Errors.Api(JetStreamErrorCodes.ConsumerBadDurableName, "durable name can not contain '.', '*', '>'");
-        }
-
-        if (name.Length > 255)
-        {
-            throw Errors.Api(JetStreamErrorCodes.ConsumerNameTooLong, "consumer name is too long, maximum allowed is 255");
         }
     }
 
@@ -118,7 +123,8 @@ internal static class ConsumerRules
 
                 if (hasSeq)
                 {
-                    throw Errors.Api(JetStreamErrorCodes.ConsumerInvalidPolicy, "consumer delivery policy is deliver by start time, but optional start sequence is also set");
+                    // The server's text, with its doubled "start" (it fills "optional start %s" with "start sequence").
+                    throw Errors.Api(JetStreamErrorCodes.ConsumerInvalidPolicy, "consumer delivery policy is deliver by start time, but optional start start sequence is also set");
                 }
 
                 break;

@@ -84,8 +84,6 @@ internal sealed partial class ConsumerState : Scheduled
 
     public bool AckAll => Config.AckPolicy == ConsumerConfigAckPolicy.All;
 
-    public int WaitingCount => _waiting.Count;
-
     /// <summary>The redelivery limit, 0 for none.</summary>
     private ulong MaxDeliver => Config.MaxDeliver > 0 ? (ulong)Config.MaxDeliver : 0;
 

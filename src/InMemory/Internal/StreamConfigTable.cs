@@ -39,7 +39,7 @@ internal static class StreamConfigTable
         Applied("Compression", (s, n, _) => n.Compression = s.Compression, (a, b) => a.Compression == b.Compression, "shown; a storage detail without effect in memory"),
         new("NumReplicas", FieldUpdate.Applied, (s, n, _) => n.NumReplicas = s.NumReplicas == 0 ? 1 : s.NumReplicas, (a, b) => a.NumReplicas == b.NumReplicas, "default 1; a single server refuses to create with more (JetStreamErrorCodes.ReplicasNotSupported) but accepts an update to more and shows it (observed on 2.10.27)")
         {
-            CreateError = c => c.NumReplicas > 1 ? Errors.Api(JetStreamErrorCodes.ReplicasNotSupported, "replicas > 1 not supported in non-clustered mode") : null,
+            CreateError = c => c.NumReplicas > 1 ? Errors.ReplicasNotSupported() : null,
         },
         Applied("NoAck", (s, n, _) => n.NoAck = s.NoAck, (a, b) => a.NoAck == b.NoAck, "shown; the engine's publish always answers (S-21 is not observable through the bindings)"),
         new("TemplateOwner", FieldUpdate.Rejected, (s, n, _) => n.TemplateOwner = s.TemplateOwner, (a, b) => Str(a.TemplateOwner) == Str(b.TemplateOwner), "stream templates are gone: JetStreamErrorCodes.StreamNotOwnedByTemplate on create, JetStreamErrorCodes.StreamInvalidConfig on update (observed on 2.10.27)")

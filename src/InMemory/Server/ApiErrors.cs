@@ -20,9 +20,6 @@ internal static class ApiErrors
     /// <summary>The <c>err_code</c> of "JetStream clustering support required" (JSClusterRequiredErr).</summary>
     public const int ClusterRequired = 10010;
 
-    /// <summary>The <c>err_code</c> of "consumer name in subject does not match durable name in request".</summary>
-    public const int DurableNameNotMatchSubject = 10017;
-
     /// <summary>The <c>err_code</c> of "consumer expected to be durable but a durable name was not set in subject".</summary>
     public const int DurableNameNotInSubject = 10016;
 

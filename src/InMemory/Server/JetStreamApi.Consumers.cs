@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Goflux.InMemory.Internal;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 
@@ -18,9 +19,9 @@ internal sealed partial class JetStreamApi
             throw new ApiException(ApiErrors.Of(ApiErrors.StreamMismatch, "stream name in subject does not match request"));
         }
 
-        if (name is not null && (name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal)))
+        if (name is not null)
         {
-            throw new ApiException(ApiErrors.Of(JetStreamErrorCodes.ConsumerNameContainsPathSeparators, "Consumer name can not contain path separators"));
+            ConsumerRules.CheckPathSeparators(name);
         }
 
         if (durableApi)
@@ -32,14 +33,14 @@ internal sealed partial class JetStreamApi
 
             if (name != config.DurableName)
             {
-                throw new ApiException(ApiErrors.Of(ApiErrors.DurableNameNotMatchSubject, "consumer name in subject does not match durable name in request"));
+                throw Errors.DurableNameMismatch();
             }
         }
         else if (name is not null)
         {
             if (!string.IsNullOrEmpty(config.DurableName) && name != config.DurableName)
             {
-                throw new ApiException(ApiErrors.Of(ApiErrors.DurableNameNotMatchSubject, "consumer name in subject does not match durable name in request"));
+                throw Errors.DurableNameMismatch();
             }
 
             config.Name = name;
@@ -61,7 +62,7 @@ internal sealed partial class JetStreamApi
 
         if (config.NumReplicas > 1)
         {
-            throw new ApiException(ApiErrors.Of(JetStreamErrorCodes.ReplicasNotSupported, "replicas > 1 not supported in non-clustered mode"));
+            throw Errors.ReplicasNotSupported();
         }
 
         var consumer = action switch

@@ -15,6 +15,7 @@ internal sealed partial class JetStreamApi
     {
         var config = ApiJson.Read<StreamConfig>(body) ?? throw new ApiException(ApiErrors.Of(ApiErrors.InvalidJson, "invalid JSON"));
         CheckName(name, config.Name);
+        Internal.StreamRules.CheckPathSeparators(name);
         if (config.Sealed)
         {
             throw new ApiException(ApiErrors.Of(JetStreamErrorCodes.StreamInvalidConfig, "stream configuration for create can not be sealed"));

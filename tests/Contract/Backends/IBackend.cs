@@ -52,6 +52,13 @@ public interface IBackend : IAsyncDisposable
     Task<IReadOnlyList<BackendMessage>> FetchAsync(string stream, string consumer, int batch, TimeSpan? expires = null);
 
     /// <summary>
+    /// Sends a raw JetStream API request, for a request NATS.Net refuses to send or one only the wire carries, and returns
+    /// the reply's body; <see langword="null"/> when nothing answers within <paramref name="patience"/>. The in-memory
+    /// binding sends it through the engine's in-process NATS client.
+    /// </summary>
+    Task<string?> ApiRequestAsync(string subject, string json, TimeSpan patience);
+
+    /// <summary>
     /// Subscribes to a push consumer's deliver subject as a client does (in <paramref name="queueGroup"/> when given) and
     /// collects what arrives; idle heartbeats are skipped and flow control requests answered. The subscription is in
     /// place when this returns (the server has seen it; whether a consumer counts it as interest is the server's rule).

@@ -1,6 +1,7 @@
 using Goflux.InMemory;
 using Goflux.Testing;
 using Microsoft.Extensions.Time.Testing;
+using NATS.Client.Core;
 using NATS.Client.JetStream.Models;
 
 namespace Goflux.Contract.Tests.Backends;
@@ -8,6 +9,8 @@ namespace Goflux.Contract.Tests.Backends;
 /// <summary>The in-memory engine on a <see cref="FakeTimeProvider"/>, from the test kit's engine backend.</summary>
 public sealed class InMemoryBackend : KitBackend
 {
+    private NatsConnection? _client;
+
     // The kit's engine backend starts synchronously: an engine on a fake clock at 2026-01-01T00:00:00Z.
     public InMemoryBackend()
         : base(TestBackend.StartAsync(TestBackendKind.InMemory).GetAwaiter().GetResult())
@@ -64,6 +67,18 @@ public sealed class InMemoryBackend : KitBackend
         return [.. got.Select(d => new Msg(d))];
     }
 
+    /// <summary>Through the engine's in-process NATS client, connected on first use.</summary>
+    public override async Task<string?> ApiRequestAsync(string subject, string json, TimeSpan patience)
+    {
+        if (_client is null)
+        {
+            _client = new NatsConnection(Engine.CreateNatsOpts());
+            await _client.ConnectAsync();
+        }
+
+        return await JetStreamBackend.RequestAsync(_client, subject, json, patience);
+    }
+
     public override Task<PushReceiver> ListenAsync(string deliverSubject, string? queueGroup = null)
         => Task.FromResult<PushReceiver>(new EngineReceiver(Engine, deliverSubject, queueGroup));
 
@@ -82,7 +97,15 @@ public sealed class InMemoryBackend : KitBackend
         return await probe();
     }
 
-    public override ValueTask DisposeAsync() => Kit.DisposeAsync();
+    public override async ValueTask DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+
+        await Kit.DisposeAsync();
+    }
 
     /// <summary>A listener on the engine, as a client subscription is one: deliveries are held by the scenario, not
     /// waited for (as a fetch's are).</summary>

@@ -142,6 +142,8 @@ public sealed class JetStreamBackend : KitBackend
         return list;
     }
 
+    public override Task<string?> ApiRequestAsync(string subject, string json, TimeSpan patience) => RequestAsync(Connection, subject, json, patience);
+
     public override async Task<PushReceiver> ListenAsync(string deliverSubject, string? queueGroup = null)
         => await CorePushReceiver.StartAsync(Connection, deliverSubject, queueGroup);
 
@@ -234,6 +236,20 @@ public sealed class JetStreamBackend : KitBackend
         }
 
         return h;
+    }
+
+    /// <summary>A raw request on <paramref name="connection"/>: the reply's body, or <see langword="null"/> when none comes within <paramref name="patience"/>.</summary>
+    internal static async Task<string?> RequestAsync(INatsConnection connection, string subject, string json, TimeSpan patience)
+    {
+        try
+        {
+            var reply = await connection.RequestAsync<byte[], byte[]>(subject, System.Text.Encoding.UTF8.GetBytes(json), replyOpts: new NatsSubOpts { Timeout = patience });
+            return reply.Data is { } data ? System.Text.Encoding.UTF8.GetString(data) : string.Empty;
+        }
+        catch (NatsNoReplyException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Maps the raw NATS.Net calls only the contract makes (create-only, update-only, purge, fetch) as the shared backend maps its own.</summary>

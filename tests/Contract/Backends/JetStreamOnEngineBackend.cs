@@ -110,6 +110,8 @@ public sealed class JetStreamOnEngineBackend : IBackend
         return new PublishResult(ack.Stream, ack.Seq, ack.Duplicate);
     }
 
+    public Task<string?> ApiRequestAsync(string subject, string json, TimeSpan patience) => JetStreamBackend.RequestAsync(_connection, subject, json, patience);
+
     public async Task<IReadOnlyList<BackendMessage>> FetchAsync(string stream, string consumer, int batch, TimeSpan? expires = null)
     {
         var c = await JetStreamBackend.Map(async () => await Js.GetConsumerAsync(stream, consumer));

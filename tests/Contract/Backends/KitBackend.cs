@@ -53,6 +53,8 @@ public abstract class KitBackend(TestBackend kit) : IBackend
 
     public abstract Task<IReadOnlyList<BackendMessage>> FetchAsync(string stream, string consumer, int batch, TimeSpan? expires = null);
 
+    public abstract Task<string?> ApiRequestAsync(string subject, string json, TimeSpan patience);
+
     public abstract Task<PushReceiver> ListenAsync(string deliverSubject, string? queueGroup = null);
 
     public abstract Task LetTimePassAsync(TimeSpan duration);
