@@ -241,6 +241,11 @@ public sealed partial class InMemoryJetStream
         }
     }
 
+    /// <summary>Push deliveries to client subscriptions on <paramref name="subject"/> count in flight only until the client
+    /// has read them (a test harness whose scenario holds them from then on, as <see cref="LeaveUnsettledDelivery"/> for
+    /// one delivery).</summary>
+    internal void HoldPushDeliveries(string subject) => GetServer().Pushes.Hold(subject);
+
     /// <summary>Gets how many deliveries or ended requests of NATS.Net clients stopped counting only because the unsettled
     /// grace ran out (a test that expects determinism expects 0).</summary>
     internal int UnsettledGraceReleases

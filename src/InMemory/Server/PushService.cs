@@ -13,6 +13,7 @@ namespace Goflux.InMemory.Server;
 internal sealed class PushService(NatsServer server)
 {
     private readonly Lock _ticking = new();
+    private readonly HashSet<string> _held = new(StringComparer.Ordinal);
 
     // Touched by the ticker only (one tick at a time).
     private readonly Dictionary<(string Stream, string Consumer), long> _lastBeat = [];
@@ -112,6 +113,18 @@ internal sealed class PushService(NatsServer server)
         }
     }
 
+    /// <summary>
+    /// Deliveries to subscriptions on <paramref name="subject"/> are held by their reader from then on: they count in
+    /// flight only until the client has read them, as an ack-none delivery does, not until it settles them.
+    /// </summary>
+    public void Hold(string subject)
+    {
+        lock (_held)
+        {
+            _held.Add(subject);
+        }
+    }
+
     /// <summary>Writes one delivery to a subscription (an effect of the engine, outside its lock).</summary>
     public void Deliver(ClientPushListener l, InMemoryDelivery d)
     {
@@ -119,7 +132,13 @@ internal sealed class PushService(NatsServer server)
         var ack = d.ReplyTo;
         var end = sub.Connection.IsClosed ? -1 : sub.Connection.Deliver(sub, d.Subject, ack, WireHeaders.Write(d.Headers), d.Data.Span);
         l.Touched();
-        server.Settle.Delivered(ack, l.Key, d.Metadata, end < 0 ? null : sub.Connection, end, d.Consumer.AckNone, d.Consumer.AckAll);
+        bool held;
+        lock (_held)
+        {
+            held = _held.Count > 0 && _held.Contains(sub.Subject);
+        }
+
+        server.Settle.Delivered(ack, l.Key, d.Metadata, end < 0 ? null : sub.Connection, end, d.Consumer.AckNone || held, d.Consumer.AckAll);
     }
 }
 

@@ -142,10 +142,12 @@ public sealed class JetStreamOnEngineBackend : IBackend
         return list;
     }
 
-    /// <summary>A core subscription on the engine's client; the scenario holds what it reads (no wait for its ack).</summary>
+    /// <summary>A core subscription on the engine's client; the scenario holds what it reads (no wait for its ack, only
+    /// for the client to read it off the connection).</summary>
     public async Task<PushReceiver> ListenAsync(string deliverSubject, string? queueGroup = null)
     {
-        var receiver = await CorePushReceiver.StartAsync(_connection, deliverSubject, queueGroup, Engine.LeaveUnsettledDelivery);
+        Engine.HoldPushDeliveries(deliverSubject);
+        var receiver = await CorePushReceiver.StartAsync(_connection, deliverSubject, queueGroup);
         lock (_receivers)
         {
             _receivers.Add(receiver);
