@@ -133,15 +133,17 @@ public sealed partial class InMemoryJetStream
         var durable = !string.IsNullOrEmpty(config.DurableName);
         var name = durable ? config.DurableName! : !string.IsNullOrEmpty(config.Name) ? config.Name! : ConsumerRules.RandomName();
         ConsumerRules.ValidateName(name);
+        ConsumerRules.Validate(s, config);
         if (!string.IsNullOrEmpty(config.DeliverSubject) && s.Consumer(name) is { IsPush: false })
         {
-            // An existing pull consumer cannot become push based (S-51); a create of it is refused first (S-50).
+            // An existing pull consumer cannot become push based (S-51), checked after the configuration itself, as
+            // the server validates a request before it looks at the consumer it would update; a create of it is
+            // refused first (S-50).
             throw action == ConsumerAction.Create
                 ? Errors.Api(JetStreamErrorCodes.ConsumerAlreadyExists, "consumer already exists")
                 : Errors.Api(JetStreamErrorCodes.ConsumerCreate, "can not update pull consumer to push based");
         }
 
-        ConsumerRules.Validate(s, config);
         var n = ConsumerRules.Normalize(config, name, durable);
 
         if (s.Consumer(name) is { } existing)
