@@ -77,7 +77,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         var pipeline = new DeliveryPipeline<T>(_decoder, _options, subject, _consumer.Name);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
-        ILoop? loop = null;
+        InboxLoop? loop = null;
         _status.Report(SubscriptionState.Starting);
         Exception? ended = null;
         try
@@ -86,7 +86,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
             run.Token.ThrowIfCancellationRequested();
             var config = (await _consumer.Engine.GetConsumerInfoAsync(_consumer.Stream, _consumer.Name, run.Token).ConfigureAwait(false)).Config;
             loop = string.IsNullOrEmpty(config.DeliverSubject)
-                ? new Loop(_consumer, _options.MaxMessages)
+                ? new PullLoop(_consumer, _options.MaxMessages)
                 : new PushLoop(_consumer.Engine, config.DeliverSubject, config.DeliverGroup);
             await loop.RunAsync(pipeline, handler, _status, run.Token).ConfigureAwait(false);
         }
@@ -180,44 +180,38 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         }
     }
 
-    /// <summary>One running subscription.</summary>
-    private interface ILoop
-    {
-        Task RunAsync(DeliveryPipeline<T> pipeline, MessageHandler<T> handler, SubscriptionStatusSource status, CancellationToken token);
-
-        /// <summary>Stops receiving; what was received and not handled stays pending on the consumer.</summary>
-        void Stop();
-    }
-
     /// <summary>
-    /// One running subscription on a push consumer: a listener on the consumer's deliver subject, in its deliver group,
-    /// as NATS.Net's push consumer subscribes. The consumer delivers while it has interest (S-126); messages are handled
-    /// one after another, in the order delivered.
+    /// One running subscription: deliveries arrive in its inbox and are handled one after another, in the order
+    /// delivered, through the shared delivery pipeline. A push and a pull subscription differ only in how they ask for
+    /// deliveries (<see cref="Start"/>, <see cref="Withdraw"/>) and in what a handled delivery lets them ask for next.
     /// </summary>
-    private sealed class PushLoop(InMemoryJetStream engine, string deliverSubject, string? group) : ILoop
+    private abstract class InboxLoop(InMemoryJetStream engine)
     {
-        private readonly Channel<InMemoryDelivery> _inbox = Channel.CreateUnbounded<InMemoryDelivery>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
-        private Listener? _listener;
-        private int _stopped;
+        protected InMemoryJetStream Engine { get; } = engine;
+
+        protected Channel<InMemoryDelivery> Inbox { get; } = Channel.CreateUnbounded<InMemoryDelivery>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
         public async Task RunAsync(DeliveryPipeline<T> pipeline, MessageHandler<T> handler, SubscriptionStatusSource status, CancellationToken token)
         {
             token.ThrowIfCancellationRequested();
-            using var withdraw = token.UnsafeRegister(static s => ((PushLoop)s!).Withdraw(), this);
-            _listener = new Listener(engine, _inbox.Writer, deliverSubject, group);
-            engine.AddListener(_listener);
+
+            // Stop asking the moment the token is cancelled, as a server stops delivering to a client that is gone: a
+            // message the running handler naks afterwards waits for the next subscription.
+            using var withdraw = token.UnsafeRegister(static s => ((InboxLoop)s!).Withdraw(), this);
+            Start(token);
             if (token.IsCancellationRequested)
             {
                 Withdraw();
             }
 
             status.Report(SubscriptionState.Listening);
-            var reader = _inbox.Reader;
-            var scope = engine.EnterHandlers();
+            var reader = Inbox.Reader;
+            var scope = Engine.EnterHandlers();
             try
             {
                 while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
                 {
+                    // Checked before every handler call: after cancellation nothing more is handled or settled.
                     while (!token.IsCancellationRequested && reader.TryRead(out var delivery))
                     {
                         try
@@ -227,9 +221,19 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
                                 handler,
                                 token).ConfigureAwait(false);
                         }
+                        catch
+                        {
+                            Engine.Handled(scope);
+                            throw;
+                        }
+
+                        try
+                        {
+                            OnHandled(token);
+                        }
                         finally
                         {
-                            engine.Handled(scope);
+                            Engine.Handled(scope);
                         }
                     }
 
@@ -238,27 +242,55 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
             }
             finally
             {
-                engine.ExitHandlers(scope);
+                Engine.ExitHandlers(scope);
             }
         }
 
+        /// <summary>Stops receiving; what was received and not handled stays pending on the consumer.</summary>
         public void Stop()
         {
             Withdraw();
-            _inbox.Writer.TryComplete();
-            while (_inbox.Reader.TryRead(out _))
+            Inbox.Writer.TryComplete();
+            while (Inbox.Reader.TryRead(out _))
             {
-                engine.Handled(null); // delivered, never handled: redelivered after its ack wait, as on the server
+                Engine.Handled(null); // received, never handled: redelivered after its ack wait, as on the server
             }
         }
 
-        /// <summary>Stops listening; safe from any thread, any number of times.</summary>
-        private void Withdraw()
+        /// <summary>Stops asking for deliveries; safe from any thread, any number of times.</summary>
+        public abstract void Withdraw();
+
+        /// <summary>Starts asking for deliveries.</summary>
+        protected abstract void Start(CancellationToken token);
+
+        /// <summary>A delivery was handled; runs before it counts as handled, so the engine never looks idle while
+        /// this loop is about to ask for more.</summary>
+        protected virtual void OnHandled(CancellationToken token)
+        {
+        }
+    }
+
+    /// <summary>
+    /// One running subscription on a push consumer: a listener on the consumer's deliver subject, in its deliver group,
+    /// as NATS.Net's push consumer subscribes. The consumer delivers while it has interest (S-126).
+    /// </summary>
+    private sealed class PushLoop(InMemoryJetStream engine, string deliverSubject, string? group) : InboxLoop(engine)
+    {
+        private Listener? _listener;
+        private int _stopped;
+
+        public override void Withdraw()
         {
             if (_listener is { } l && Interlocked.Exchange(ref _stopped, 1) == 0)
             {
-                engine.RemoveListener(l);
+                Engine.RemoveListener(l);
             }
+        }
+
+        protected override void Start(CancellationToken token)
+        {
+            _listener = new Listener(Engine, Inbox.Writer, deliverSubject, group);
+            Engine.AddListener(_listener);
         }
     }
 
@@ -276,91 +308,28 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
         public override void End(Exception? error) => inbox.TryComplete(error);
     }
 
-    /// <summary>One running subscription: its pull window, inbox and open pull requests.</summary>
-    private sealed class Loop(InMemoryConsumer consumer, int max) : ILoop
+    /// <summary>One running subscription on a pull consumer: its pull window and open pull requests.</summary>
+    private sealed class PullLoop(InMemoryConsumer consumer, int max) : InboxLoop(consumer.Engine)
     {
-        private readonly Channel<InMemoryDelivery> _inbox = Channel.CreateUnbounded<InMemoryDelivery>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         private readonly List<PullRequest> _open = [];
-        private readonly InMemoryJetStream _engine = consumer.Engine;
         private int _pending;
         private bool _stopped;
 
-        public async Task RunAsync(DeliveryPipeline<T> pipeline, MessageHandler<T> handler, SubscriptionStatusSource status, CancellationToken token)
+        protected override void Start(CancellationToken token) => Pull(max, token);
+
+        /// <summary>Counted once handled, as NATS.Net does after the consuming loop's yield returns; the next pull goes
+        /// out when half the window is handled.</summary>
+        protected override void OnHandled(CancellationToken token)
         {
-            token.ThrowIfCancellationRequested();
-
-            // Withdraw the pull requests the moment the token is cancelled, as a server stops delivering to a client
-            // that is gone: a message the running handler naks afterwards waits for the next subscription.
-            using var withdraw = token.UnsafeRegister(static s => ((Loop)s!).Withdraw(), this);
-            Pull(max, token);
-            status.Report(SubscriptionState.Listening);
-            var reader = _inbox.Reader;
-            var threshold = max / 2;
-            var scope = _engine.EnterHandlers();
-            try
+            _pending--;
+            if (_pending <= max / 2 && _pending < max && !token.IsCancellationRequested)
             {
-                await HandleAsync(reader, scope, pipeline, handler, threshold, token).ConfigureAwait(false);
-            }
-            finally
-            {
-                _engine.ExitHandlers(scope);
-            }
-        }
-
-        private async Task HandleAsync(ChannelReader<InMemoryDelivery> reader, HandlerScope scope, DeliveryPipeline<T> pipeline, MessageHandler<T> handler, int threshold, CancellationToken token)
-        {
-            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
-            {
-                // Checked before every handler call: after cancellation nothing more is handled or settled.
-                while (!token.IsCancellationRequested && reader.TryRead(out var delivery))
-                {
-                    try
-                    {
-                        await pipeline.ProcessAsync(
-                            new IncomingMessage(delivery.Subject, delivery.Data, delivery.Headers, delivery.Metadata, delivery),
-                            handler,
-                            token).ConfigureAwait(false);
-                    }
-                    catch
-                    {
-                        _engine.Handled(scope);
-                        throw;
-                    }
-
-                    // Counted once handled, as NATS.Net does after the consuming loop's yield returns. The next pull
-                    // goes out before the delivery counts as handled, so the engine never looks idle while stored
-                    // messages wait for this loop to ask for them.
-                    _pending--;
-                    try
-                    {
-                        if (_pending <= threshold && _pending < max && !token.IsCancellationRequested)
-                        {
-                            Pull(max - _pending, token);
-                        }
-                    }
-                    finally
-                    {
-                        _engine.Handled(scope);
-                    }
-                }
-
-                token.ThrowIfCancellationRequested();
-            }
-        }
-
-        /// <summary>Withdraws the open pull requests; what was pulled and not handled stays pending on the consumer.</summary>
-        public void Stop()
-        {
-            Withdraw();
-            _inbox.Writer.TryComplete();
-            while (_inbox.Reader.TryRead(out _))
-            {
-                _engine.Handled(null); // pulled, never handled: redelivered after its ack wait, as on the server
+                Pull(max - _pending, token);
             }
         }
 
         /// <summary>Withdraws every open pull request; safe from any thread, any number of times.</summary>
-        public void Withdraw()
+        public override void Withdraw()
         {
             PullRequest[] open;
             lock (_open)
@@ -372,13 +341,13 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
 
             foreach (var r in open)
             {
-                _engine.Cancel(r);
+                Engine.Cancel(r);
             }
         }
 
         private void Pull(int batch, CancellationToken token)
         {
-            var request = new Request(_inbox.Writer, batch);
+            var request = new Request(Inbox.Writer, batch);
             lock (_open)
             {
                 if (_stopped)
@@ -391,7 +360,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
             }
 
             _pending += batch;
-            _engine.Pull(consumer.Stream, consumer.Name, request);
+            Engine.Pull(consumer.Stream, consumer.Name, request);
             if (token.IsCancellationRequested)
             {
                 Withdraw();
