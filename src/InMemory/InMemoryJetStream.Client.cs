@@ -246,6 +246,9 @@ public sealed partial class InMemoryJetStream
     /// one delivery).</summary>
     internal void HoldPushDeliveries(string subject) => GetServer().Pushes.Hold(subject);
 
+    /// <summary>How many client subscriptions (each queue group member counted) match <paramref name="subject"/>.</summary>
+    internal int SubscriptionCount(string subject) => GetServer().Router.Count(subject);
+
     /// <summary>Gets how many deliveries or ended requests of NATS.Net clients stopped counting only because the unsettled
     /// grace ran out (a test that expects determinism expects 0).</summary>
     internal int UnsettledGraceReleases

@@ -76,6 +76,38 @@ public abstract partial class ContractSuite
     }
 
     [Theory]
+    [InlineData(StreamConfigStorage.File, 3)]
+    [InlineData(StreamConfigStorage.Memory, 3)]
+    [InlineData(StreamConfigStorage.File, 2)]
+    [InlineData(StreamConfigStorage.Memory, 2)]
+    public async Task S151_NewestOfASubjectDeleted_GetLastForTheSubject_IsNotFoundUntilTheSubjectIsRecalculated(StreamConfigStorage storage, int published)
+    {
+        var (stream, prefix) = Unique("S151" + storage.ToString()[0] + published);
+        await StreamAsync(stream, prefix, s => s.Storage = storage);
+        await PublishManyAsync(prefix + ".a", published);
+        await B.PublishAsync(prefix + ".b", Bytes("b"));
+        await B.DeleteMessageAsync(stream, (ulong)published);
+        var last = new StreamMsgGetRequest { LastBySubj = prefix + ".a" };
+
+        if (published == 2)
+        {
+            // One left: the store sets its last from its first at once.
+            (await B.GetMessageAsync(stream, last)).Sequence.Should().Be(1);
+            return;
+        }
+
+        // Two or more left: the subject's last still names the deleted message.
+        var get = () => B.GetMessageAsync(stream, last);
+        (await get.Should().ThrowAsync<GofluxException>()).Which.ErrorCode.Should().Be(JetStreamErrorCodes.NoMessageFound);
+        var expect = () => B.PublishAsync(prefix + ".a", Bytes("x"), LastSubjectSeq((ulong)published - 1));
+        (await expect.Should().ThrowAsync<GofluxException>()).Which.ErrorCode.Should().Be(JetStreamErrorCodes.WrongLastSequence);
+
+        // A consumer filtered on the subject counts its pending messages through the subject's state, which recalculates it.
+        await ConsumerAsync(stream, "c", c => c.FilterSubject = prefix + ".a");
+        (await B.GetMessageAsync(stream, last)).Sequence.Should().Be((ulong)published - 1);
+    }
+
+    [Theory]
     [InlineData(StreamConfigStorage.File, 2UL, JetStreamErrorCodes.SequenceNotFound)]
     [InlineData(StreamConfigStorage.File, 9UL, JetStreamErrorCodes.MessageDeleteFailed)]
     [InlineData(StreamConfigStorage.Memory, 2UL, JetStreamErrorCodes.SequenceNotFound)]

@@ -23,6 +23,13 @@ internal static class ContentionRunner
             ? TimeSpan.FromMinutes(m)
             : TimeSpan.MaxValue;
 
+    /// <summary>Narrows a run to the cases whose name contains one of the <c>|</c>-separated parts of
+    /// <c>GOFLUX_STRESS_ONLY</c> (all cases when unset), to repeat a flaky case many times.</summary>
+    public static IReadOnlyList<Case> Only(IReadOnlyList<Case> cases)
+        => Environment.GetEnvironmentVariable("GOFLUX_STRESS_ONLY") is { Length: > 0 } only
+            ? [.. cases.Where(c => only.Split('|').Any(part => c.ToString().Contains(part, StringComparison.Ordinal)))]
+            : cases;
+
     public static int Rounds(int byDefault)
         => int.TryParse(Environment.GetEnvironmentVariable("GOFLUX_STRESS_ROUNDS"), out var n) && n > 0 ? n : byDefault;
 

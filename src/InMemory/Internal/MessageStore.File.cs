@@ -168,6 +168,12 @@ internal sealed partial class MessageStore
             return ((ulong)Messages, FirstSeq, LastSeq);
         }
 
+        if (!all && !lastPerSubject && Messages > 0)
+        {
+            // Counted through the per-subject state, which recalculates each matching subject (S-151).
+            RecalculateMatching(filter!);
+        }
+
         return ExactFrom(sseq, subject => all || Subjects.Matches(filter!, subject), lastPerSubject);
     }
 

@@ -460,6 +460,12 @@ internal sealed partial class MessageStore
         }
 
         var all = string.IsNullOrEmpty(filter) || filter == ">";
+        if (!all && !LinearScanForNext(filter!, start))
+        {
+            // The server looks the filter's subjects up first, recalculating each one's first and last (S-151).
+            RecalculateMatching(filter!);
+        }
+
         for (var m = NextFrom(start); m is not null; m = NextFrom(m.Sequence + 1))
         {
             if (all || Subjects.Matches(filter!, m.Subject))
@@ -469,6 +475,46 @@ internal sealed partial class MessageStore
         }
 
         return (null, LastSeq);
+    }
+
+    /// <summary>Whether the server finds the next message for one filter by walking the messages rather than through
+    /// the per-subject state: the memory store when few messages lie ahead for the subjects it tracks, or a wildcard
+    /// meets many subjects; the file store when the wildcard is the stream's only subject or, its block loaded, the
+    /// subjects outnumber a quarter of the messages ahead.</summary>
+    private bool LinearScanForNext(string filter, ulong start)
+    {
+        var wildcard = HasWildcard(filter);
+        if (File)
+        {
+            return wildcard && ((_config.Subjects is { Count: 1 } only && only.First() == filter) || (ulong)_fss.Count * 4 > LastSeq - start);
+        }
+
+        return 2 * (LastSeq - start) < (ulong)_fss.Count || (wildcard && _fss.Count > 256);
+    }
+
+    private static bool HasWildcard(string subject) => subject.Contains('*', StringComparison.Ordinal) || subject.Contains('>', StringComparison.Ordinal);
+
+    /// <summary>Recalculates the first and last sequence of every subject <paramref name="filter"/> matches, as the
+    /// server's filtered lookups and counts do on their way.</summary>
+    private void RecalculateMatching(string filter)
+    {
+        if (!HasWildcard(filter))
+        {
+            if (_fss.TryGetValue(filter, out var one))
+            {
+                Recalculate(filter, one);
+            }
+
+            return;
+        }
+
+        foreach (var (subject, ss) in _fss)
+        {
+            if (Subjects.Matches(filter, subject))
+            {
+                Recalculate(subject, ss);
+            }
+        }
     }
 
     /// <summary>As <see cref="LoadNext"/> for several filters.</summary>
@@ -508,11 +554,13 @@ internal sealed partial class MessageStore
             return Get(LastSeq);
         }
 
-        if (!subject.Contains('*', StringComparison.Ordinal) && !subject.Contains('>', StringComparison.Ordinal))
+        if (!HasWildcard(subject))
         {
+            // The server reads the subject's last sequence as it stands, without recalculating it: after the subject's
+            // newest message is removed while two or more remain, it names a removed message until something
+            // recalculates the subject (a filtered count or lookup), and the answer is "no message found" (S-151).
             if (_fss.TryGetValue(subject, out var ss) && ss.Msgs > 0)
             {
-                Recalculate(subject, ss);
                 return Get(ss.Last);
             }
 

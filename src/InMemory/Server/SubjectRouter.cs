@@ -81,6 +81,24 @@ internal sealed class SubjectRouter
         }
     }
 
+    /// <summary>How many subscriptions (each queue group member counted) match <paramref name="subject"/>.</summary>
+    public int Count(string subject)
+    {
+        lock (_gate)
+        {
+            var n = _literal.TryGetValue(subject, out var list) ? list.Count : 0;
+            foreach (var s in _wildcard)
+            {
+                if (Subjects.Matches(s.Subject, subject))
+                {
+                    n++;
+                }
+            }
+
+            return n;
+        }
+    }
+
     /// <summary>Whether any subscription matches <paramref name="subject"/>.</summary>
     public bool HasInterest(string subject)
     {

@@ -20,7 +20,7 @@ public sealed class JetStreamOnEngineBackend : IBackend
     private readonly NatsConnection _connection;
     private readonly GofluxJetStreamBackend _shared;
     private readonly List<JetStreamAdvisory> _advisories = [];
-    private readonly List<(string Stream, string Consumer, Task Run)> _starting = [];
+    private readonly List<Start> _starting = [];
     private readonly List<CorePushReceiver> _receivers = [];
     private INatsSub<byte[]>? _advisorySub;
 
@@ -185,7 +185,20 @@ public sealed class JetStreamOnEngineBackend : IBackend
     public IPublisher<T> CreatePublisher<T>(IMessageEncoder<T> encoder, PublisherOptions? options = null) => _shared.CreatePublisher(encoder, options);
 
     public async Task<ISubscriber<T>> CreateSubscriberAsync<T>(string stream, string consumer, IMessageDecoder<T> decoder, SubscriberOptions? options = null)
-        => new Started<T>(this, await _shared.CreateSubscriberAsync(stream, consumer, decoder, options), stream, consumer);
+    {
+        var inner = await _shared.CreateSubscriberAsync(stream, consumer, decoder, options);
+        string? deliver = null;
+        try
+        {
+            deliver = (await Engine.GetConsumerInfoAsync(stream, consumer)).Config.DeliverSubject;
+        }
+        catch (GofluxException)
+        {
+            // gone already: the subscription fails on its own
+        }
+
+        return new Started<T>(this, inner, stream, consumer, string.IsNullOrEmpty(deliver) ? null : deliver);
+    }
 
     /// <summary>As in memory: once the engine is idle and the client has read what it was sent, the condition holds.</summary>
     public async Task<TResult> EventuallyAsync<TResult>(Func<Task<TResult>> probe, Func<TResult, bool> done, TimeSpan? timeout = null)
@@ -225,17 +238,31 @@ public sealed class JetStreamOnEngineBackend : IBackend
     /// </summary>
     private async Task ListeningAsync(CancellationToken cancellationToken)
     {
-        List<(string Stream, string Consumer, Task Run)> starting;
+        // A subscription that ended is gone from the connection only once the server read its UNSUB: a PING round trip
+        // makes sure, so time moved next does not redeliver to a pull request nobody reads any more.
+        await _connection.PingAsync(cancellationToken);
+        List<Start> starting;
         lock (_starting)
         {
             starting = [.. _starting];
             _starting.Clear();
         }
 
-        foreach (var (stream, consumer, run) in starting)
+        foreach (var (stream, consumer, run, _, _) in starting.Where(s => s.Deliver is null))
         {
             await Task.WhenAny(run, Engine.WaitForPullRequestAsync(stream, consumer, cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        // A push subscription is live once its SUB reached the server. Several members of one queue group each add one
+        // subscription to the deliver subject, and the consumer is bound once the first is there: count them.
+        foreach (var group in starting.Where(s => s.Deliver is not null).GroupBy(s => s.Deliver!, StringComparer.Ordinal))
+        {
+            var expected = group.Min(s => s.Before) + group.Count();
+            while (Engine.SubscriptionCount(group.Key) < expected && group.Any(s => !s.Run.IsCompleted))
+            {
+                await Task.Delay(1, cancellationToken); // the client's SUB is on its way, in wall time
+            }
         }
     }
 
@@ -275,16 +302,17 @@ public sealed class JetStreamOnEngineBackend : IBackend
     }
 
     /// <summary>A subscriber whose start the backend waits for (see <see cref="ListeningAsync"/>).</summary>
-    private sealed class Started<T>(JetStreamOnEngineBackend backend, ISubscriber<T> inner, string stream, string consumer) : ISubscriber<T>
+    private sealed class Started<T>(JetStreamOnEngineBackend backend, ISubscriber<T> inner, string stream, string consumer, string? deliver) : ISubscriber<T>
     {
         public SubscriptionStatus Status => inner.Status;
 
         public Task SubscribeAsync(string subject, MessageHandler<T> handler, CancellationToken cancellationToken = default)
         {
+            var before = deliver is null ? 0 : backend.Engine.SubscriptionCount(deliver);
             var run = inner.SubscribeAsync(subject, handler, cancellationToken);
             lock (backend._starting)
             {
-                backend._starting.Add((stream, consumer, run));
+                backend._starting.Add(new Start(stream, consumer, run, deliver, before));
             }
 
             return run;
@@ -292,4 +320,8 @@ public sealed class JetStreamOnEngineBackend : IBackend
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
+
+    /// <summary>A subscription started through this backend: its consumer, and for a push consumer the deliver subject
+    /// and how many subscriptions it had before this one started.</summary>
+    private sealed record Start(string Stream, string Consumer, Task Run, string? Deliver, int Before);
 }
