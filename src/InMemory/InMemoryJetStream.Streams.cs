@@ -205,7 +205,9 @@ public sealed partial class InMemoryJetStream
             throw Errors.StreamNotFound();
         }
 
-        if (exists && StreamRules.Same(s!.Config, c))
+        // A create with the configuration the stream has answers with the stream; an update applies it again, as the
+        // server does, which expires what max age is due (S-13).
+        if (exists && !update && StreamRules.Same(s!.Config, c))
         {
             return s.Info(_ctx.Now);
         }

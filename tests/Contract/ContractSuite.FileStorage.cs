@@ -196,4 +196,25 @@ public abstract partial class ContractSuite
         var state = (await B.EventuallyAsync(() => B.GetStreamInfoAsync(stream), i => i.State.Messages == 0)).State;
         (state.Messages, state.FirstSeq).Should().Be((0L, 2UL));
     }
+
+    [Fact]
+    public async Task S13_UpdateWithTheSameConfig_FileStorage_ExpiresWhatIsPastMaxAgeBeforeTheAgeCheckRuns()
+    {
+        var (stream, prefix) = Unique("S13F");
+        var info = await StreamAsync(stream, prefix, s =>
+        {
+            s.Storage = StreamConfigStorage.File;
+            s.MaxAge = TimeSpan.FromSeconds(2);
+        });
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(100));
+        await B.PublishAsync(prefix + ".a", Bytes("m1"));
+
+        // Past its age, but the store's age check next runs a second after the first (S-35).
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(2400));
+        (await B.GetStreamInfoAsync(stream)).State.Messages.Should().Be(1);
+
+        // An update that changes nothing still applies the configuration, and max age with it.
+        var state = (await B.UpdateStreamAsync(info.Config)).State;
+        (state.Messages, state.FirstSeq, state.LastSeq).Should().Be((0L, 2UL, 1UL));
+    }
 }

@@ -793,7 +793,22 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
             if (Environment.GetEnvironmentVariable("GOFLUX_FUZZ_TRACE") == "1")
             {
                 _log.Add("      engine: " + await StateAsync(_mem));
+                _log.Add("      server: " + await StateAsync(_real));
+                var clock = ((InMemoryBackend)_mem).Clock.GetUtcNow();
+                string first;
+                try
+                {
+                    var fm = await _mem.GetMessageAsync(_stream, new StreamMsgGetRequest { NextBySubj = _prefix + ".>", Seq = 1 });
+                    first = $"seq {fm.Sequence} age {(clock - fm.Time).TotalSeconds:0.000}";
+                }
+                catch (GofluxException)
+                {
+                    first = "none";
+                }
+
+                _log.Add($"      engine clock {clock:HH:mm:ss.fff} first {first}");
             }
+
             if (mem != real)
             {
                 return Diverged(op, mem, real);
