@@ -227,4 +227,34 @@ public abstract partial class ContractSuite
         (await B.PublishAsync(prefix + ".a", Bytes("1"), Id("i"))).Should().Be(new PublishResult(stream, 1, true));
         (await B.GetStreamInfoAsync(stream)).State.LastSeq.Should().Be(1);
     }
+
+    [Fact]
+    public async Task S153_LimitsToInterest_RemovesWhatEachConsumersStoredAckFloorCovers_NotItsWorkingFloor()
+    {
+        var (stream, prefix) = Unique("S153");
+        var info = await StreamAsync(stream, prefix);
+        await ConsumerAsync(stream, "c", c => c.AckPolicy = ConsumerConfigAckPolicy.All);
+        await PublishManyAsync(prefix + ".a", 3);
+        var old = await B.FetchAsync(stream, "c", 2);
+        await B.DeleteConsumerAsync(stream, "c");
+        await ConsumerAsync(stream, "c", c =>
+        {
+            c.AckPolicy = ConsumerConfigAckPolicy.All;
+            c.DeliverPolicy = ConsumerConfigDeliverPolicy.Last;
+        });
+
+        // A stale ack (S-86) of delivery 2 moves the new consumer's working floor; its store holds nothing pending, so
+        // its stored floor stays at 0.
+        await old[1].AckAsync();
+        Counters(await B.EventuallyAsync(() => B.GetConsumerInfoAsync(stream, "c"), i => i.AckFloor?.StreamSeq == 2))
+            .Should().Be("delivered=0/2 ack_floor=2/2 ack_pending=0 pending=1 redelivered=0");
+
+        // Switching to interest retention removes what the stored floor covers: nothing.
+        var config = info.Config;
+        config.Retention = StreamConfigRetention.Interest;
+        (await B.UpdateStreamAsync(config)).State.Messages.Should().Be(3);
+
+        // The engine's working floor (2) would have removed the first two messages.
+        (await B.GetStreamInfoAsync(stream)).State.FirstSeq.Should().Be(1);
+    }
 }

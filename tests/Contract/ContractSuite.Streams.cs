@@ -201,6 +201,24 @@ public abstract partial class ContractSuite
     }
 
     [Fact]
+    public async Task S13_AConfigurationReadFromInfo_ChangesNothingUntilItIsSentAsAnUpdate()
+    {
+        var (stream, prefix) = Unique("S13C");
+        var config = (await StreamAsync(stream, prefix)).Config;
+        var consumerConfig = (await ConsumerAsync(stream, "c")).Config;
+
+        // What info returns is the caller's copy, as a server's decoded answer is.
+        config.MaxMsgs = 1;
+        consumerConfig.MaxAckPending = 1;
+        (await B.GetStreamInfoAsync(stream)).Config.MaxMsgs.Should().Be(-1);
+        await PublishManyAsync(prefix + ".a", 3);
+        (await B.GetStreamInfoAsync(stream)).State.Messages.Should().Be(3);
+        (await B.FetchAsync(stream, "c", 3)).Should().HaveCount(3);
+
+        (await B.UpdateStreamAsync(config)).State.Messages.Should().Be(1, "the update applies it (S-13)");
+    }
+
+    [Fact]
     public async Task S13_LoweringMaxBytes_TrimsOldest()
     {
         var (stream, prefix) = Unique("S13");

@@ -78,6 +78,12 @@ internal static class ConsumerConfigTable
         return normalized;
     }
 
+    /// <summary>A copy of a normalised configuration that shares nothing with it, for a caller to keep or change.</summary>
+    /// <param name="c">The consumer's configuration.</param>
+    /// <param name="name">The consumer's name.</param>
+    /// <returns>The copy.</returns>
+    public static ConsumerConfig Copy(ConsumerConfig c, string name) => Normalize(c, name, durable: !string.IsNullOrEmpty(c.DurableName));
+
     /// <summary>Throws for the first field whose submitted value the server (or the engine) refuses on create and update.</summary>
     /// <param name="submitted">What the client sent.</param>
     /// <exception cref="GofluxException">The server's error for that field.</exception>

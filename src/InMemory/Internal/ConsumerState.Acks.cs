@@ -159,6 +159,7 @@ internal sealed partial class ConsumerState
                 return false;
         }
 
+        StoreAcks(dseq, sseq);
         if (_retention != StreamConfigRetention.Limits)
         {
             if (gap > 1)

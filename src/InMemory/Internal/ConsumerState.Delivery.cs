@@ -296,6 +296,7 @@ internal sealed partial class ConsumerState
             _ctx.Record(new(InMemoryEventKind.Delivered, now, Stream.Name, Name, m.Subject, m.Sequence, dseq, dc));
         }
 
+        StoreDelivered(dseq, m.Sequence, dc);
         if (!AckNone)
         {
             TrackPending(m.Sequence, dseq, now);

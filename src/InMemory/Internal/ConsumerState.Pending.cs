@@ -203,6 +203,7 @@ internal sealed partial class ConsumerState
         _slotFreed |= MaxAckPending > 0 && _pending.Count >= MaxAckPending;
         _pending.Remove(seq);
         _pending.SetRedeliveryCount(seq, dc);
+        StoreExhausted(seq);
         return true;
     }
 

@@ -102,6 +102,7 @@ internal sealed partial class ConsumerState
 
         var position = _sseq;
         _pending.FilterQueue(s => s >= position);
+        StoreWorkingState();
     }
 
     /// <summary>Gets the stream sequence of the ack floor.</summary>

@@ -219,6 +219,7 @@ internal sealed partial class ConsumerState : Scheduled
         _dseq = 1;
         _adflr = 0;
         _asflr = 0;
+        StoreStarting(_sseq - 1);
         RecountPending();
         if (IsPush)
         {
@@ -309,7 +310,7 @@ internal sealed partial class ConsumerState : Scheduled
         {
             StreamName = Stream.Name,
             Name = Name,
-            Config = Config,
+            Config = ConsumerConfigTable.Copy(Config, Name), // the caller's to change: it must not reach the consumer's own
             Created = Created,
             Ts = now,
             Delivered = new SequenceInfo { ConsumerSeq = _dseq - 1, StreamSeq = _sseq == 0 ? 0 : _sseq - 1, LastActive = LastActive ?? default },

@@ -99,6 +99,22 @@ internal static class StreamConfigTable
         return normalized;
     }
 
+    /// <summary>A copy of a normalised configuration that shares nothing with it, for a caller to keep or change: what
+    /// a server's answer gives (it is decoded afresh each time).</summary>
+    /// <param name="c">The stream's configuration.</param>
+    /// <returns>The copy.</returns>
+    public static StreamConfig Copy(StreamConfig c)
+    {
+        var copy = new StreamConfig();
+        var context = new ConfigContext(c.Name ?? string.Empty, Durable: true);
+        foreach (var rule in Rules)
+        {
+            rule.Copy(c, copy, context);
+        }
+
+        return copy;
+    }
+
     /// <summary>Whether two normalised configurations are the same on every compared field (S-11).</summary>
     /// <param name="a">One configuration.</param>
     /// <param name="b">The other.</param>

@@ -156,16 +156,29 @@ internal sealed partial class StreamState : Scheduled
         ScheduleAge();
         if (old.Retention != config.Retention && config.Retention == StreamConfigRetention.Interest)
         {
-            // Now interest based: what each consumer has acknowledged (up to its ack floor) goes, unless another
-            // consumer still needs it; from now on the consumers' acks apply retention.
+            // Now interest based: what each consumer's stored ack floor covers goes (S-153), unless another consumer
+            // still needs it; so do messages between the stored floor and stored delivered position that the store
+            // no longer holds as pending but the consumer still needs. From now on the consumers' acks apply retention.
             foreach (var c in _consumers.Values.ToList())
             {
                 c.RetentionChangedToInterest();
-                for (var seq = Store.FirstSeq; seq <= c.AckFloorStream && seq > 0; seq++)
+                var floor = c.StoredAckFloorStream;
+                for (var seq = Store.FirstSeq; seq <= floor && seq > 0; seq++)
                 {
                     if (Store.Get(seq) is { } m && c.Matches(m.Subject))
                     {
                         AckMsg(c, seq);
+                    }
+                }
+
+                if (c.HasStoredPending && floor > 0)
+                {
+                    for (var seq = floor + 1; seq <= c.StoredDeliveredStream; seq++)
+                    {
+                        if (!c.IsStoredPending(seq) && Store.Get(seq) is { } m && c.NeedsAck(seq, m.Subject))
+                        {
+                            AckMsg(c, seq);
+                        }
                     }
                 }
             }
@@ -273,7 +286,7 @@ internal sealed partial class StreamState : Scheduled
         var first = Store.Get(Store.FirstSeq);
         return new StreamInfo
         {
-            Config = Config,
+            Config = StreamConfigTable.Copy(Config), // the caller's to change: it must not reach the stream's own
             Created = Created,
             Ts = now,
             State = new JsStreamState
