@@ -44,7 +44,7 @@ fuzz:
 	bash scripts/provision-nats.sh
 	GOFLUX_FUZZ_PROGRAMS=10000 GOFLUX_NATS_SERVER=$(CURDIR)/.tools/nats-server/nats-server dotnet test tests/Contract -c Release --filter "FullyQualifiedName~Differential"
 
-## stress: every engine test 1,000 times beside two busy threads per core (GOFLUX_STRESS_ROUNDS, GOFLUX_STRESS_MINUTES to bound it)
+## stress: every engine test 1,000 times beside two busy threads per core (GOFLUX_STRESS_ROUNDS, GOFLUX_STRESS_MINUTES to bound it, GOFLUX_STRESS_ONLY="Name|Other" to repeat some cases)
 .PHONY: stress
 stress:
 	GOFLUX_STRESS_ROUNDS=$${GOFLUX_STRESS_ROUNDS:-1000} dotnet test tests/Contract -c Release --filter "FullyQualifiedName~UnderContention"

@@ -134,16 +134,6 @@ public sealed partial class InMemoryJetStream
         var name = durable ? config.DurableName! : !string.IsNullOrEmpty(config.Name) ? config.Name! : ConsumerRules.RandomName();
         ConsumerRules.ValidateName(name);
         ConsumerRules.Validate(s, config);
-        if (!string.IsNullOrEmpty(config.DeliverSubject) && s.Consumer(name) is { IsPush: false })
-        {
-            // An existing pull consumer cannot become push based (S-51), checked after the configuration itself, as
-            // the server validates a request before it looks at the consumer it would update; a create of it is
-            // refused first (S-50).
-            throw action == ConsumerAction.Create
-                ? Errors.Api(JetStreamErrorCodes.ConsumerAlreadyExists, "consumer already exists")
-                : Errors.Api(JetStreamErrorCodes.ConsumerCreate, "can not update pull consumer to push based");
-        }
-
         var n = ConsumerRules.Normalize(config, name, durable);
 
         if (s.Consumer(name) is { } existing)
@@ -154,15 +144,10 @@ public sealed partial class InMemoryJetStream
             }
 
             // The server applies a create or update of an existing consumer as an update, even an identical one: it
-            // recounts what is pending and, on an interest stream, removes what nobody needs (S-50).
+            // recounts what is pending and, on an interest stream, removes what nobody needs (S-50). A work queue's
+            // partitions are checked first, then what an update may not change (S-51, S-129), in the server's order.
             ConsumerRules.CheckWorkQueuePartition(s, n);
-            if (existing.DeliverSubject is { } old && !string.IsNullOrEmpty(n.DeliverSubject) && n.DeliverSubject != old && _ctx.Push.AnyMatching(old))
-            {
-                // S-129: a push consumer moves to another deliver subject only while nobody listens on the old one.
-                throw Errors.Api(JetStreamErrorCodes.ConsumerNameExists, "consumer name already in use");
-            }
-
-            ConsumerRules.CheckUpdate(existing.Config, n);
+            ConsumerRules.CheckUpdate(existing.Config, n, _ctx.Push.AnyMatching);
             existing.Reconfigure(n);
             return new InMemoryConsumer(this, stream, name, existing.Info(_ctx.Now));
         }

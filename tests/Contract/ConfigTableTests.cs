@@ -38,12 +38,20 @@ public sealed class ConfigTableTests
         (n.MaxWaiting, n.IdleHeartbeat, n.FlowControl, n.MaxAckPending).Should().Be((0L, TimeSpan.FromSeconds(1), true, 1000L));
         n.RateLimitBps.Should().Be(100);
         FluentActions.Invoking(() => ConsumerConfigTable.Validate(n)).Should().NotThrow("push consumers take the push-only fields");
+        // The server checks the heartbeat before the deliver subject (measured on 2.10.27).
         var pull = ConsumerConfigTable.Normalize(new ConsumerConfig("p"), "p", durable: true);
-        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(n, pull)).Should().Throw<GofluxException>()
+        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(n, pull, _ => false)).Should().Throw<GofluxException>()
+            .Which.Message.Should().Be("heart beats can not be updated");
+        var plain = ConsumerConfigTable.Normalize(new ConsumerConfig("p") { DeliverSubject = "d.p" }, "p", durable: true);
+        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(plain, pull, _ => false)).Should().Throw<GofluxException>()
             .Which.Message.Should().Be("can not update push consumer to pull based");
         var beat = ConsumerConfigTable.Normalize(new ConsumerConfig("p") { DeliverSubject = "d.p", IdleHeartbeat = TimeSpan.FromSeconds(2), FlowControl = true, RateLimitBps = 100 }, "p", durable: true);
-        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(n, beat)).Should().Throw<GofluxException>()
+        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(n, beat, _ => false)).Should().Throw<GofluxException>()
             .Which.Message.Should().Be("heart beats can not be updated");
+        var moved = ConsumerConfigTable.Normalize(new ConsumerConfig("p") { DeliverSubject = "d.q" }, "p", durable: true);
+        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(plain, moved, s => s == "d.p")).Should().Throw<GofluxException>()
+            .Which.ErrorCode.Should().Be(JetStreamErrorCodes.ConsumerNameExists, "nobody may listen on the old deliver subject (S-129)");
+        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(plain, moved, _ => false)).Should().NotThrow();
     }
 
     [Fact]
@@ -56,8 +64,8 @@ public sealed class ConfigTableTests
         ConsumerConfigTable.Same(a, ConsumerConfigTable.Normalize(new ConsumerConfig("c"), "c", durable: true)).Should().BeTrue();
         ConsumerConfigTable.Same(a, b).Should().BeFalse("metadata is compared");
         ConsumerConfigTable.Same(a, replay).Should().BeFalse("the replay policy is compared");
-        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(a, b)).Should().NotThrow();
-        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(a, replay)).Should().Throw<GofluxException>()
+        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(a, b, _ => false)).Should().NotThrow();
+        FluentActions.Invoking(() => ConsumerConfigTable.CheckUpdate(a, replay, _ => false)).Should().Throw<GofluxException>()
             .Which.Should().Match<GofluxException>(e => e.ErrorCode == 10012 && e.Message == "replay policy can not be updated");
     }
 

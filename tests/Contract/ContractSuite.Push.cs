@@ -475,6 +475,29 @@ public abstract partial class ContractSuite
     }
 
     [Fact]
+    public async Task S129_Update_CheckedInTheServersOrder_WorkQueuePartitionsFirst_HeartbeatBeforeTheSwap()
+    {
+        var (stream, prefix) = Unique("S129O");
+        await StreamAsync(stream, prefix, s => s.Retention = StreamConfigRetention.Workqueue);
+        await ConsumerAsync(stream, "a", c => c.FilterSubject = prefix + ".b");
+        await PushAsync(stream, "c", DeliverTo(prefix), c => c.FilterSubject = prefix + ".c.y");
+
+        // Making the pull consumer push based on a filter another consumer's partition overlaps: the work queue's
+        // partitions are checked before what an update may not change.
+        (await ApiErrorAsync(() => PushAsync(stream, "a", DeliverTo(prefix) + "a", c => c.FilterSubject = prefix + ".c.*"), 10100))
+            .Message.Should().Contain("filtered consumer not unique on workqueue stream");
+
+        // A push consumer with heartbeats made pull based: the heartbeat is checked before the deliver subject.
+        await PushAsync(stream, "h", DeliverTo(prefix) + "h", c =>
+        {
+            c.FilterSubject = prefix + ".d.>";
+            c.IdleHeartbeat = TimeSpan.FromSeconds(1);
+        });
+        (await ApiErrorAsync(() => ConsumerAsync(stream, "h", c => c.FilterSubject = prefix + ".d.>"), 10012))
+            .Message.Should().Contain("heart beats can not be updated");
+    }
+
+    [Fact]
     public async Task S129_Update_NewDeliverSubject_OnlyWhileNobodyListensOnTheOld()
     {
         var (stream, prefix) = Unique("S129D");

@@ -115,19 +115,44 @@ internal static class ConsumerConfigTable
         return true;
     }
 
-    /// <summary>Throws the server's error for the first field an update may not change (10012, S-51).</summary>
+    /// <summary>
+    /// Throws the server's error for the first field an update may not change (10012, S-51), in the server's order:
+    /// deliver policy, start sequence and time, ack and replay policy, heartbeat, flow control, then the deliver subject
+    /// (pull and push cannot be swapped; a push consumer moves to another deliver subject only while nobody listens on
+    /// the old one, 10013, S-129), max waiting, then the rest.
+    /// </summary>
     /// <param name="existing">The consumer's normalised configuration.</param>
     /// <param name="updated">The normalised update.</param>
+    /// <param name="listened">Whether a client listens on a subject.</param>
     /// <exception cref="GofluxException">A field that cannot be updated differs.</exception>
-    public static void CheckUpdate(ConsumerConfig existing, ConsumerConfig updated)
+    public static void CheckUpdate(ConsumerConfig existing, ConsumerConfig updated, Func<string, bool> listened)
     {
-        foreach (var rule in Rules)
+        foreach (var rule in UpdateOrder)
         {
             if (rule.UpdateError?.Invoke(existing, updated) is { } error)
             {
                 throw error;
             }
+
+            if (rule.Property == nameof(ConsumerConfig.DeliverSubject) && existing.DeliverSubject is { Length: > 0 } old
+                && !string.IsNullOrEmpty(updated.DeliverSubject) && updated.DeliverSubject != old && listened(old))
+            {
+                throw Errors.Api(JetStreamErrorCodes.ConsumerNameExists, "consumer name already in use");
+            }
         }
+    }
+
+    private static IReadOnlyList<FieldRule<ConsumerConfig>> UpdateOrder { get; } = OrderForUpdate();
+
+    private static List<FieldRule<ConsumerConfig>> OrderForUpdate()
+    {
+        string[] first =
+        [
+            nameof(ConsumerConfig.DeliverPolicy), nameof(ConsumerConfig.OptStartSeq), nameof(ConsumerConfig.OptStartTime),
+            nameof(ConsumerConfig.AckPolicy), nameof(ConsumerConfig.ReplayPolicy), nameof(ConsumerConfig.IdleHeartbeat),
+            nameof(ConsumerConfig.FlowControl), nameof(ConsumerConfig.DeliverSubject), nameof(ConsumerConfig.MaxWaiting),
+        ];
+        return [.. first.Select(p => Rules.Single(r => r.Property == p)), .. Rules.Where(r => !first.Contains(r.Property))];
     }
 
     private static TimeSpan AckWaitOf(ConsumerConfig s)

@@ -251,7 +251,7 @@ internal static class ConsumerRules
     }
 
     /// <summary>What an update may not change (10012, S-51): see <see cref="ConsumerConfigTable"/>.</summary>
-    public static void CheckUpdate(ConsumerConfig old, ConsumerConfig n) => ConsumerConfigTable.CheckUpdate(old, n);
+    public static void CheckUpdate(ConsumerConfig old, ConsumerConfig n, Func<string, bool> listened) => ConsumerConfigTable.CheckUpdate(old, n, listened);
 
     /// <summary>Sameness for an idempotent create (S-50): see <see cref="ConsumerConfigTable"/>.</summary>
     public static bool Same(ConsumerConfig a, ConsumerConfig b) => ConsumerConfigTable.Same(a, b);
