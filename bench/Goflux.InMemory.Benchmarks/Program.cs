@@ -8,5 +8,12 @@ if (args.Length > 0 && args[0] == "ratio")
     return await QuickRunner.RunAsync();
 }
 
+// `topology`: only the publish rate with 1 to 1,000 streams and filtered consumers.
+if (args.Length > 0 && args[0] == "topology")
+{
+    await QuickRunner.TopologyAsync();
+    return 0;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -63,6 +63,8 @@ internal static class QuickRunner
         Console.WriteLine(Invariant($"engine alone (raw publish, fetch 1,000, ack; no pipeline): {engineRate:N0} msgs/s, {engineBytes:N0} B allocated/message"));
         var perMessage = await RetainedMemoryAsync(1_000_000);
         Console.WriteLine(Invariant($"1,000,000 retained 128-byte messages: {perMessage:N0} bytes of managed heap per message"));
+        Console.WriteLine();
+        var topology = await TopologyAsync();
 
         Console.WriteLine();
         var goals = new List<(string, bool)>
@@ -70,6 +72,8 @@ internal static class QuickRunner
             (Invariant($"in-memory >= 1,000,000 msgs/s: {inMemory.Rate:N0}"), inMemory.Rate >= 1_000_000),
             (Invariant($"in-memory <= 600 B allocated/message: {inMemory.BytesPerMessage:N0}"), inMemory.BytesPerMessage <= 600),
         };
+        goals.Add((Invariant($"publish with 1,000 streams >= 0.5x with one: {topology.Streams:0.00}x"), topology.Streams >= 0.5));
+        goals.Add((Invariant($"publish with 1,000 filtered consumers >= 0.5x with one: {topology.Consumers:0.00}x"), topology.Consumers >= 0.5));
         if (jetStream is { } js)
         {
             goals.Add((Invariant($"in-memory >= 10x the JetStream adapter: {inMemory.Rate / js.Rate:0.0}x"), inMemory.Rate >= 10 * js.Rate));
@@ -312,6 +316,81 @@ internal static class QuickRunner
                     await d.AckAsync();
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The raw engine publish (128 bytes, nothing fetched) with 1, 10, 100 and 1,000 streams, each publish to the next
+    /// stream's subject; then one stream with as many consumers, each filtered on one subject, each publish to the next
+    /// consumer's subject. Returns the rate with 1,000 over the rate with one, for each.
+    /// </summary>
+    public static async Task<(double Streams, double Consumers)> TopologyAsync()
+    {
+        int[] sizes = [1, 10, 100, 1000];
+        await using (var warm = new InMemoryJetStream(new InMemoryJetStreamOptions { RecordEvents = false }))
+        {
+            // Tiered compilation first, on a topology of its own, so the one-stream row is not measured on colder code.
+            await warm.CreateOrUpdateStreamAsync(new StreamConfig("WARM", ["warm.>"]) { Storage = StreamConfigStorage.Memory, MaxMsgs = 100_000 });
+            await warm.CreateOrUpdateConsumerAsync("WARM", new ConsumerConfig("w") { FilterSubject = "warm.a", AckPolicy = ConsumerConfigAckPolicy.Explicit });
+            await PublishRateAsync(warm, ["warm.a", "warm.b"]);
+        }
+
+        var streams = new double[sizes.Length];
+        var consumers = new double[sizes.Length];
+        for (var i = 0; i < sizes.Length; i++)
+        {
+            var n = sizes[i];
+            await using (var engine = new InMemoryJetStream(new InMemoryJetStreamOptions { RecordEvents = false }))
+            {
+                for (var k = 0; k < n; k++)
+                {
+                    await engine.CreateOrUpdateStreamAsync(new StreamConfig($"TOPO{k}", [$"topo.{k}.>"]) { Storage = StreamConfigStorage.Memory, MaxMsgs = Math.Max(100, 100_000 / n) });
+                }
+
+                streams[i] = await PublishRateAsync(engine, [.. Enumerable.Range(0, n).Select(k => $"topo.{k}.events")]);
+            }
+
+            await using (var engine = new InMemoryJetStream(new InMemoryJetStreamOptions { RecordEvents = false }))
+            {
+                await engine.CreateOrUpdateStreamAsync(new StreamConfig("TOPO", ["topo.>"]) { Storage = StreamConfigStorage.Memory, MaxMsgs = 100_000 });
+                for (var k = 0; k < n; k++)
+                {
+                    await engine.CreateOrUpdateConsumerAsync("TOPO", new ConsumerConfig($"c{k}") { FilterSubject = $"topo.{k}", AckPolicy = ConsumerConfigAckPolicy.Explicit });
+                }
+
+                consumers[i] = await PublishRateAsync(engine, [.. Enumerable.Range(0, n).Select(k => $"topo.{k}")]);
+            }
+
+            Console.WriteLine(Invariant($"raw publish, {n,5:N0} streams: {streams[i],10:N0} msgs/s ({streams[i] / streams[0]:0.00}x);  one stream, {n,5:N0} filtered consumers: {consumers[i],10:N0} msgs/s ({consumers[i] / consumers[0]:0.00}x)"));
+        }
+
+        return (streams[^1] / streams[0], consumers[^1] / consumers[0]);
+    }
+
+    /// <summary>Publishes to <paramref name="subjects"/> in turn for two seconds of warm-up, then counts over two seconds.</summary>
+    private static async Task<double> PublishRateAsync(InMemoryJetStream engine, string[] subjects)
+    {
+        var payload = new byte[128];
+        var next = 0;
+        await RunAsync(TimeSpan.FromSeconds(2));
+        return await RunAsync(TimeSpan.FromSeconds(2));
+
+        async Task<double> RunAsync(TimeSpan window)
+        {
+            var watch = Stopwatch.StartNew();
+            long count = 0;
+            while (watch.Elapsed < window)
+            {
+                for (var j = 0; j < 1024; j++)
+                {
+                    await engine.PublishAsync(subjects[next], payload);
+                    next = next + 1 == subjects.Length ? 0 : next + 1;
+                }
+
+                count += 1024;
+            }
+
+            return count / watch.Elapsed.TotalSeconds;
         }
     }
 

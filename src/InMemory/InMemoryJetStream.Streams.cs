@@ -57,6 +57,7 @@ public sealed partial class InMemoryJetStream
         var s = _ctx.GetStream(stream);
         s.Delete(ConsumerDeleted());
         _ctx.Streams.Remove(stream);
+        _ctx.StreamsChanged();
         return default;
     }
 
@@ -224,6 +225,7 @@ public sealed partial class InMemoryJetStream
 
             s = new Internal.StreamState(_ctx, c, _ctx.Now);
             _ctx.Streams[c.Name!] = s;
+            _ctx.StreamsChanged();
             return s.Info(_ctx.Now);
         }
 

@@ -90,24 +90,11 @@ internal sealed partial class ConsumerState : Scheduled
     /// <summary>The max-ack-pending limit, 0 for none (never with ack policy none).</summary>
     private int MaxAckPending => !AckNone && Config.MaxAckPending > 0 ? (int)Config.MaxAckPending : 0;
 
-    /// <summary>Whether the stream signals this consumer about a message on <paramref name="subject"/>.</summary>
-    public bool Signaled(string subject)
-    {
-        if (_signal is null)
-        {
-            return true;
-        }
+    /// <summary>Gets the subjects the stream signals this consumer for (see <see cref="_signal"/>): <see langword="null"/> for all.</summary>
+    public IReadOnlyList<string>? SignalSubjects => _signal;
 
-        foreach (var f in _signal)
-        {
-            if (Subjects.Matches(f, subject))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>Gets or sets the consumer's place in its stream's creation order (set when the stream adds it).</summary>
+    public long Ordinal { get; set; }
 
     /// <summary>Whether the consumer's filters match <paramref name="subject"/> (no filter matches everything).</summary>
     public bool Matches(string subject) => _filters is null || _filters.Matches(subject);
@@ -251,6 +238,7 @@ internal sealed partial class ConsumerState : Scheduled
         if (!oldFilters.Order(StringComparer.Ordinal).SequenceEqual(Filters.Order(StringComparer.Ordinal)))
         {
             _signal = [.. Filters];
+            Stream.SignalsChanged();
         }
 
         if (IsPush)

@@ -24,6 +24,8 @@ internal sealed class EngineContext
     }
 
     private readonly Queue<Action> _deferred = new();
+    private readonly List<StreamState> _streamMatch = [];
+    private SubjectIndex<StreamState>? _streamIndex;
 
     public Lock Gate { get; } = new();
 
@@ -114,18 +116,31 @@ internal sealed class EngineContext
     }
 
     /// <summary>The stream that captures <paramref name="subject"/>, or <see langword="null"/>. Under the lock.</summary>
+    /// <remarks>Through an index of the streams' subjects, rebuilt after a stream is added, removed or changes its
+    /// subjects (<see cref="StreamsChanged"/>), so a publish costs the same with one stream or thousands.</remarks>
     public StreamState? StreamFor(string subject)
     {
-        foreach (var s in Streams.Values)
+        if (_streamIndex is null)
         {
-            if (s.Captures(subject))
+            _streamIndex = new SubjectIndex<StreamState>();
+            foreach (var s in Streams.Values)
             {
-                return s;
+                foreach (var p in s.Config.Subjects ?? [])
+                {
+                    _streamIndex.Add(p, s);
+                }
             }
         }
 
-        return null;
+        _streamMatch.Clear();
+        _streamIndex.Match(subject, _streamMatch);
+        var found = _streamMatch.Count > 0 ? _streamMatch[0] : null;
+        _streamMatch.Clear();
+        return found;
     }
+
+    /// <summary>A stream was added or removed, or its subjects changed: the next lookup rebuilds the index. Under the lock.</summary>
+    public void StreamsChanged() => _streamIndex = null;
 
     public StreamState GetStream(string name)
     {

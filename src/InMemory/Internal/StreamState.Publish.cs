@@ -132,13 +132,13 @@ internal sealed partial class StreamState
             ScheduleAge();
         }
 
-        foreach (var c in _consumers.Values)
+        var signaled = Signaled(subject);
+        foreach (var c in signaled)
         {
-            if (c.Signaled(subject))
-            {
-                c.OnStored(m.Sequence);
-            }
+            c.OnStored(m.Sequence);
         }
+
+        Release(signaled);
 
         _ctx.Probe?.Invoke("publish");
         return new PublishResult(Name, m.Sequence, false);
@@ -177,19 +177,6 @@ internal sealed partial class StreamState
         return Config.Storage == StreamConfigStorage.Memory
             ? subject.Length + hdr + payload + 16
             : hdr == 0 ? 30 + subject.Length + payload : 34 + subject.Length + hdr + payload;
-    }
-
-    private bool HasInterest(string subject)
-    {
-        foreach (var c in _consumers.Values)
-        {
-            if (c.Signaled(subject))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private bool TryGetDuplicate(string msgId, DateTimeOffset now, out ulong seq)

@@ -75,7 +75,12 @@ internal sealed partial class StreamState : Scheduled
         return false;
     }
 
-    public void AddConsumer(ConsumerState c) => _consumers[c.Name] = c;
+    public void AddConsumer(ConsumerState c)
+    {
+        _consumers[c.Name] = c;
+        c.Ordinal = ++_consumerOrdinals;
+        SignalsChanged();
+    }
 
     /// <summary>
     /// Deletes a consumer: its pull requests end with <paramref name="error"/>; on an interest stream the messages no
@@ -85,6 +90,7 @@ internal sealed partial class StreamState : Scheduled
     {
         c.Stop(error);
         _consumers.Remove(c.Name);
+        SignalsChanged();
         c.Advise(created: false);
         if (Config.Retention != StreamConfigRetention.Interest)
         {
@@ -142,6 +148,7 @@ internal sealed partial class StreamState : Scheduled
         }
 
         _consumers.Clear();
+        SignalsChanged();
         Deleted = true;
         Scheduler.Unschedule(this);
     }
@@ -152,6 +159,7 @@ internal sealed partial class StreamState : Scheduled
         var old = Config;
         Config = config;
         _subjects = [.. config.Subjects ?? []];
+        _ctx.StreamsChanged();
         Store.Reconfigure(config, _ctx.Now);
         ScheduleAge();
         if (old.Retention != config.Retention && config.Retention == StreamConfigRetention.Interest)
@@ -340,13 +348,13 @@ internal sealed partial class StreamState : Scheduled
             _ctx.Record(new(InMemoryEventKind.Removed, _ctx.Now, Name, null, m.Subject, m.Sequence, Reason: _removing));
         }
 
-        foreach (var c in _consumers.Values)
+        var signaled = Signaled(m.Subject);
+        foreach (var c in signaled)
         {
-            if (c.Signaled(m.Subject))
-            {
-                c.OnRemoved(m.Sequence, m.Subject);
-            }
+            c.OnRemoved(m.Sequence, m.Subject);
         }
+
+        Release(signaled);
     }
 
     private void RecountConsumers()
