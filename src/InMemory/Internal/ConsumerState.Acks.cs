@@ -97,20 +97,10 @@ internal sealed partial class ConsumerState
                         _asflr = sseq;
 
                         // The floor stops below the next pending message (the server walks the sequences after it).
-                        foreach (var (ss, next) in _pending.InOrder)
+                        if (_pending.TryGetNext(sseq, out var ss, out var next) && ss < _sseq && next.Sequence > 0)
                         {
-                            if (ss <= sseq)
-                            {
-                                continue;
-                            }
-
-                            if (ss < _sseq && next.Sequence > 0)
-                            {
-                                _adflr = next.Sequence - 1;
-                                _asflr = ss - 1;
-                            }
-
-                            break;
+                            _adflr = next.Sequence - 1;
+                            _asflr = ss - 1;
                         }
                     }
                 }
@@ -124,35 +114,7 @@ internal sealed partial class ConsumerState
                     return false;
                 }
 
-                // As the server: the floor of the retention walk starts at the gap (a count) and drops to the lowest
-                // sequence removed, so the walk may reach below the old ack floor.
-                gap = sseq - _asflr;
-                floor = gap;
-                _adflr = dseq;
-                _asflr = sseq;
-                void RemoveSeq(ulong seq)
-                {
-                    _pending.Remove(seq);
-                    _pending.ForgetRedeliveryCount(seq);
-                    _pending.Unqueue(seq);
-                    floor = Math.Min(floor, seq);
-                }
-
-                if (gap > (ulong)_pending.Count)
-                {
-                    foreach (var seq in _pending.InOrder.Select(e => e.Key).TakeWhile(k => k <= sseq).ToList())
-                    {
-                        RemoveSeq(seq);
-                    }
-                }
-                else
-                {
-                    for (var seq = sseq; seq > sseq - gap && _pending.Count > 0; seq--)
-                    {
-                        RemoveSeq(seq);
-                    }
-                }
-
+                (gap, floor) = AckAllUpTo(sseq, dseq);
                 acked = true;
                 break;
             default:
@@ -181,6 +143,43 @@ internal sealed partial class ConsumerState
         }
 
         return acked;
+    }
+
+    /// <summary>
+    /// Ack policy all: everything pending up to <paramref name="sseq"/> is acknowledged. As the server: the floor of the
+    /// retention walk starts at the gap (a count) and drops to the lowest sequence removed, so the walk may reach below
+    /// the old ack floor.
+    /// </summary>
+    private (ulong Gap, ulong Floor) AckAllUpTo(ulong sseq, ulong dseq)
+    {
+        var gap = sseq - _asflr;
+        var floor = gap;
+        _adflr = dseq;
+        _asflr = sseq;
+        if (gap > (ulong)_pending.Count)
+        {
+            foreach (var seq in _pending.InOrder.Select(e => e.Key).TakeWhile(k => k <= sseq).ToList())
+            {
+                floor = Math.Min(floor, ForgetPending(seq));
+            }
+        }
+        else
+        {
+            for (var seq = sseq; seq > sseq - gap && _pending.Count > 0; seq--)
+            {
+                floor = Math.Min(floor, ForgetPending(seq));
+            }
+        }
+
+        return (gap, floor);
+    }
+
+    private ulong ForgetPending(ulong seq)
+    {
+        _pending.Remove(seq);
+        _pending.ForgetRedeliveryCount(seq);
+        _pending.Unqueue(seq);
+        return seq;
     }
 
     /// <summary>

@@ -285,6 +285,8 @@ internal sealed partial class ConsumerState
         }
     }
 
+    private void DeferRetention(ulong seq) => _ctx.Defer(() => Stream.AckMsg(null, seq));
+
     /// <summary>Records one delivery (S-89 metadata, S-101 pending) and makes it.</summary>
     private InMemoryDelivery Record(StoredMessage m, ulong dc, ulong pending, DateTimeOffset now)
     {
@@ -308,8 +310,7 @@ internal sealed partial class ConsumerState
             if (_loopRetention != NATS.Client.JetStream.Models.StreamConfigRetention.Limits && Stream.HasAckQueue)
             {
                 // The server queues the sequence for its stream's ack queue, which applies retention later.
-                var seq = m.Sequence;
-                _ctx.Defer(() => Stream.AckMsg(null, seq));
+                DeferRetention(m.Sequence);
             }
         }
 

@@ -87,13 +87,7 @@ internal sealed partial class ConsumerState
 
         if (Config.AckPolicy == ConsumerConfigAckPolicy.All)
         {
-            var gap = sseq - _storedFloorStream;
-            (_storedFloorConsumer, _storedFloorStream) = (dseq, sseq);
-            foreach (var seq in _storedPending.Keys.Where(s => s <= sseq && (gap > (ulong)_storedPending.Count || s > sseq - gap)).ToList())
-            {
-                _storedPending.Remove(seq);
-            }
-
+            StoreAckAll(dseq, sseq);
             return;
         }
 
@@ -124,6 +118,16 @@ internal sealed partial class ConsumerState
                     }
                 }
             }
+        }
+    }
+
+    private void StoreAckAll(ulong dseq, ulong sseq)
+    {
+        var gap = sseq - _storedFloorStream;
+        (_storedFloorConsumer, _storedFloorStream) = (dseq, sseq);
+        foreach (var seq in _storedPending.Keys.Where(s => s <= sseq && (gap > (ulong)_storedPending.Count || s > sseq - gap)).ToList())
+        {
+            _storedPending.Remove(seq);
         }
     }
 

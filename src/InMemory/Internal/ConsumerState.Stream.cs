@@ -37,17 +37,17 @@ internal sealed partial class ConsumerState
 
         if (_pending.TryGet(seq, out var p))
         {
-            var dseq = p.Sequence;
-            var dc = DeliveryCount(seq);
-            _ctx.Defer(() =>
-            {
-                if (!Deleted)
-                {
-                    ProcessTerm(seq, dseq, dc, UnackedRemovedReason, subject);
-                }
-            });
+            DeferRemovedTerm(seq, p.Sequence, DeliveryCount(seq), subject);
         }
     }
+
+    private void DeferRemovedTerm(ulong seq, ulong dseq, ulong dc, string subject) => _ctx.Defer(() =>
+    {
+        if (!Deleted)
+        {
+            ProcessTerm(seq, dseq, dc, UnackedRemovedReason, subject);
+        }
+    });
 
     /// <summary>
     /// The stream was purged (S-14): the consumer moves to <paramref name="start"/> (never back), forgets what is

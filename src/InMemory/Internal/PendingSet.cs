@@ -24,11 +24,12 @@ internal sealed class PendingEntry(ulong sequence, DateTimeOffset timestamp)
 /// </summary>
 internal sealed class PendingSet
 {
-    private readonly SortedDictionary<ulong, PendingEntry> _pending = [];
+    private readonly SequenceMap<PendingEntry> _pending = new();
     private readonly Dictionary<ulong, ulong> _rdc = [];
     private readonly LinkedList<ulong> _rdq = new();
     private readonly Dictionary<ulong, LinkedListNode<ulong>> _rdqi = [];
     private readonly PriorityQueue<(ulong Seq, long Version), DateTimeOffset> _deadlines = new();
+    private readonly List<((ulong Seq, long Version), DateTimeOffset)> _liveDeadlines = [];
     private Func<ulong, PendingEntry, DateTimeOffset> _deadlineOf;
 
     public PendingSet(Func<ulong, PendingEntry, DateTimeOffset> deadlineOf) => _deadlineOf = deadlineOf;
@@ -39,11 +40,17 @@ internal sealed class PendingSet
     /// <summary>Gets the number of messages with a redelivery count (<c>num_redelivered</c>).</summary>
     public int RedeliveredCount => _rdc.Count;
 
+    /// <summary>Gets the number of deadlines in the heap, live or settled (for the engine's own tests).</summary>
+    public int DeadlineCount => _deadlines.Count;
+
     /// <summary>Gets the number of queued redeliveries.</summary>
     public int QueuedCount => _rdq.Count;
 
     /// <summary>Gets the pending messages in stream order.</summary>
-    public IEnumerable<KeyValuePair<ulong, PendingEntry>> InOrder => _pending;
+    public SequenceMap<PendingEntry> InOrder => _pending;
+
+    /// <summary>Finds the pending message with the lowest stream sequence above <paramref name="seq"/>.</summary>
+    public bool TryGetNext(ulong seq, out ulong next, out PendingEntry entry) => _pending.TryGetNext(seq, out next, out entry);
 
     public bool TryGet(ulong seq, out PendingEntry entry) => _pending.TryGetValue(seq, out entry!);
 
@@ -55,7 +62,7 @@ internal sealed class PendingSet
         if (!_pending.TryGetValue(seq, out var p))
         {
             p = new PendingEntry(dseq, now);
-            _pending[seq] = p;
+            _pending.Set(seq, p);
         }
 
         p.Timestamp = now;
@@ -206,6 +213,32 @@ internal sealed class PendingSet
     {
         p.Version++;
         _deadlines.Enqueue((seq, p.Version), _deadlineOf(seq, p));
+        if (_deadlines.Count > (2 * _pending.Count) + 64)
+        {
+            DropStaleDeadlines();
+        }
+    }
+
+    /// <summary>
+    /// Settled and re-pushed deadlines stay in the heap until they reach its top; when they outnumber the live ones,
+    /// the heap is rebuilt from the live ones alone (as they are: a pending message without a live deadline keeps none),
+    /// so the heap's size follows what is pending, not what was delivered.
+    /// </summary>
+    private void DropStaleDeadlines()
+    {
+        var live = _liveDeadlines;
+        live.Clear();
+        foreach (var (item, deadline) in _deadlines.UnorderedItems)
+        {
+            if (_pending.TryGetValue(item.Seq, out var p) && p.Version == item.Version)
+            {
+                live.Add((item, deadline));
+            }
+        }
+
+        _deadlines.Clear();
+        _deadlines.EnqueueRange(live);
+        live.Clear();
     }
 
     /// <summary>A pending message left the queue without being redelivered: its deadline counts again.</summary>
