@@ -17,6 +17,10 @@ public sealed class Message<T>
 {
     private readonly IMessageAcker? _acker;
     private readonly Action<AckOutcome, bool>? _onSettled;
+
+    /// <summary>The delivery metadata: a boxed <see cref="DeliveryInfo"/>, or the acker when it holds the same
+    /// metadata (<see cref="IMessageAcker.Delivery"/>), so a delivered message keeps no copy of it.</summary>
+    private readonly object? _delivery;
     private int _settled;
     private volatile bool _detached;
 
@@ -41,7 +45,9 @@ public sealed class Message<T>
         Payload = payload;
         Headers = headers ?? MessageHeaders.Empty;
         MessageId = messageId;
-        Delivery = delivery;
+        _delivery = delivery is { } d
+            ? acker?.Delivery is { } held && held == d ? acker : d
+            : null;
         _acker = acker;
         _onSettled = onSettled;
     }
@@ -59,7 +65,7 @@ public sealed class Message<T>
     public string? MessageId { get; }
 
     /// <summary>Gets the delivery metadata, or <see langword="null"/> where the transport has none.</summary>
-    public DeliveryInfo? Delivery { get; }
+    public DeliveryInfo? Delivery => _delivery is IMessageAcker acker ? acker.Delivery : (DeliveryInfo?)_delivery;
 
     /// <summary>Gets how the message was settled; <see cref="AckOutcome.None"/> until then.</summary>
     public AckOutcome Outcome { get; private set; }

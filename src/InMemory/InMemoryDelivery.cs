@@ -14,28 +14,43 @@ namespace Goflux.InMemory;
 public sealed class InMemoryDelivery : IMessageAcker
 {
     private readonly InMemoryJetStream _engine;
+    private readonly byte[] _data;
 
-    internal InMemoryDelivery(InMemoryJetStream engine, ConsumerState consumer, string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers, DeliveryInfo metadata)
+    // The metadata, kept flat (the stream and consumer names are the consumer's): Metadata builds it on demand.
+    private readonly ulong _streamSequence;
+    private readonly ulong _consumerSequence;
+    private readonly ulong _numDelivered;
+    private readonly ulong _numPending;
+    private readonly long _timestampTicks;
+
+    internal InMemoryDelivery(InMemoryJetStream engine, ConsumerState consumer, string subject, byte[] data, MessageHeaders? headers, DeliveryInfo metadata)
     {
         _engine = engine;
         Consumer = consumer;
         Subject = subject;
-        Data = data;
+        _data = data;
         Headers = headers;
-        Metadata = metadata;
+        _streamSequence = metadata.StreamSequence;
+        _consumerSequence = metadata.ConsumerSequence;
+        _numDelivered = metadata.NumDelivered;
+        _numPending = metadata.NumPending;
+        _timestampTicks = metadata.Timestamp.UtcTicks;
     }
 
     /// <summary>Gets the subject the message was stored under.</summary>
     public string Subject { get; }
 
     /// <summary>Gets the stored payload bytes.</summary>
-    public ReadOnlyMemory<byte> Data { get; }
+    public ReadOnlyMemory<byte> Data => _data;
 
     /// <summary>Gets the stored headers, verbatim (S-22), or <see langword="null"/>.</summary>
     public MessageHeaders? Headers { get; }
 
     /// <summary>Gets the delivery metadata: stream and consumer sequences, delivery count, pending count, timestamp.</summary>
-    public DeliveryInfo Metadata { get; }
+    public DeliveryInfo Metadata => new(Consumer.Stream.Name, Consumer.Name, _streamSequence, _consumerSequence, _numDelivered, _numPending, new DateTimeOffset(_timestampTicks, TimeSpan.Zero));
+
+    /// <inheritdoc />
+    DeliveryInfo? IMessageAcker.Delivery => Metadata;
 
     /// <summary>Gets the ack subject in the server's 9-token form (S-89).</summary>
     public string ReplyTo => string.Create(

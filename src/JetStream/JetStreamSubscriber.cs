@@ -228,7 +228,7 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
             body.Memory,
             HeaderConversion.FromNats(msg.Headers, msg.Subject, _logger),
             delivery,
-            new JetStreamAcker(msg, CapabilitiesOf(msg.Connection)));
+            new JetStreamAcker(msg, CapabilitiesOf(msg.Connection), delivery));
 
         var processing = pipeline.ProcessAsync(incoming, handler, cancellationToken);
         if (processing.IsCompletedSuccessfully)

@@ -31,6 +31,39 @@ public class MessageTests
     }
 
     [Fact]
+    public void Delivery_AnAckerHoldingTheSameMetadata_IsReadFromTheAcker()
+    {
+        // Arrange
+        var acker = new RecordingAcker { Delivery = Delivery };
+
+        // Act
+        var message = new Message<string>("orders.created", "payload", delivery: Delivery, acker: acker);
+        var later = Delivery with { NumPending = 99 };
+        acker.Delivery = later;
+
+        // Assert: the message keeps no copy, it reads the acker's metadata.
+        message.Delivery.Should().Be(later);
+    }
+
+    [Fact]
+    public void Delivery_AnAckerHoldingOtherOrNoMetadata_KeepsTheGivenMetadata()
+    {
+        // Arrange
+        var other = new RecordingAcker { Delivery = Delivery with { StreamSequence = 1 } };
+        var none = new RecordingAcker();
+
+        // Act
+        var withOther = new Message<string>("a", "p", delivery: Delivery, acker: other);
+        var withNone = new Message<string>("a", "p", delivery: Delivery, acker: none);
+        var withoutDelivery = new Message<string>("a", "p", acker: other);
+
+        // Assert
+        withOther.Delivery.Should().Be(Delivery);
+        withNone.Delivery.Should().Be(Delivery);
+        withoutDelivery.Delivery.Should().BeNull("a message built without metadata has none, whatever its acker holds");
+    }
+
+    [Fact]
     public void Constructor_NoHeaders_UsesReadOnlyEmpty()
     {
         // Act

@@ -34,4 +34,11 @@ public interface IMessageAcker
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>A task that completes when the term was sent.</returns>
     ValueTask TermAsync(string? reason, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gets the metadata of the delivery this acker settles, when the acker holds it: a <see cref="Message{T}"/> the
+    /// delivery pipeline builds over such an acker reads <see cref="Message{T}.Delivery"/> from it instead of keeping a
+    /// copy. <see langword="null"/> (the default) when the acker does not hold it.
+    /// </summary>
+    DeliveryInfo? Delivery => null;
 }

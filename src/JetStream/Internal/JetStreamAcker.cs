@@ -12,14 +12,18 @@ internal sealed class JetStreamAcker : IMessageAcker
 
     private readonly INatsJSMsg<NatsMemoryOwner<byte>> _msg;
 
-    internal JetStreamAcker(INatsJSMsg<NatsMemoryOwner<byte>> msg, AckCapabilities capabilities)
+    internal JetStreamAcker(INatsJSMsg<NatsMemoryOwner<byte>> msg, AckCapabilities capabilities, DeliveryInfo? delivery)
     {
         _msg = msg;
         Capabilities = capabilities;
+        Delivery = delivery;
     }
 
     /// <inheritdoc />
     public AckCapabilities Capabilities { get; }
+
+    /// <summary>Gets the delivery's metadata (held here, so the message built over this acker keeps no copy).</summary>
+    public DeliveryInfo? Delivery { get; }
 
     /// <inheritdoc />
     public ValueTask AckAsync(CancellationToken cancellationToken) => _msg.AckAsync(null, cancellationToken);

@@ -20,6 +20,9 @@ internal sealed class RecordingAcker(AckCapabilities capabilities = AckCapabilit
 
     public AckCapabilities Capabilities { get; } = capabilities;
 
+    /// <summary>Gets or sets the delivery metadata the acker holds (<see cref="IMessageAcker.Delivery"/>), if any.</summary>
+    public DeliveryInfo? Delivery { get; set; }
+
     /// <summary>When set, every call records itself and then fails with this exception.</summary>
     public Exception? FailWith { get; set; }
 
