@@ -173,7 +173,7 @@ internal sealed partial class MessageStore
     }
 
     /// <summary>Stores a message under the next sequence, then applies the per-subject, message and byte limits.</summary>
-    public StoredMessage Store(string subject, byte[] data, MessageHeaders? headers, long size, DateTimeOffset now, string? msgId)
+    public StoredMessage Store(string subject, byte[] data, MessageHeaders? headers, long size, DateTimeOffset now)
     {
         var seq = LastSeq + 1;
         if (Messages == 0)
@@ -182,7 +182,7 @@ internal sealed partial class MessageStore
             FirstTime = now;
         }
 
-        var m = new StoredMessage(seq, subject, data, headers, now, msgId, size);
+        var m = new StoredMessage(seq, subject, data, headers, now, size);
         Place(m);
         Messages++;
         Bytes += size;

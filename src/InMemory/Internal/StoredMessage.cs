@@ -2,30 +2,24 @@ using Goflux;
 
 namespace Goflux.InMemory.Internal;
 
-internal sealed class StoredMessage
+/// <summary>
+/// One stored message. Kept small, since a test may retain millions: 64 bytes of managed heap beside the payload array
+/// (the time as UTC ticks; the message id is not kept, the duplicate window has it).
+/// </summary>
+internal sealed class StoredMessage(ulong sequence, string subject, byte[] data, MessageHeaders? headers, DateTimeOffset time, long size)
 {
-    public StoredMessage(ulong sequence, string subject, byte[] data, MessageHeaders? headers, DateTimeOffset time, string? msgId, long size)
-    {
-        Sequence = sequence;
-        Subject = subject;
-        Data = data;
-        Headers = headers;
-        Time = time;
-        MsgId = msgId;
-        Size = size;
-    }
+    private readonly long _utcTicks = time.UtcTicks;
 
-    public ulong Sequence { get; }
+    public ulong Sequence { get; } = sequence;
 
-    public string Subject { get; }
+    public string Subject { get; } = subject;
 
-    public byte[] Data { get; }
+    public byte[] Data { get; } = data;
 
-    public MessageHeaders? Headers { get; }
+    public MessageHeaders? Headers { get; } = headers;
 
-    public DateTimeOffset Time { get; }
+    /// <summary>Gets when the message was stored, in UTC.</summary>
+    public DateTimeOffset Time => new(_utcTicks, TimeSpan.Zero);
 
-    public string? MsgId { get; }
-
-    public long Size { get; }
+    public long Size { get; } = size;
 }

@@ -114,7 +114,7 @@ internal sealed partial class StreamState
         }
 
         LastMsgId = msgId ?? string.Empty;
-        var m = Store.Store(subject, data, headers, size, now, msgId);
+        var m = Store.Store(subject, data, headers, size, now);
         RememberMsgId(msgId, m.Sequence, now, now);
         if (_ctx.RecordEvents)
         {
