@@ -27,12 +27,13 @@ internal static class RatioRunner
     private static readonly int ConsumeCount = 40_000;
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(0.5);
 
-    // The noisiest mode (many publishers competing for two cores with the server) gets the most rounds.
+    // The noisiest mode (many publishers competing for two cores with the server) gets the most rounds. The goals: the
+    // adapter's publish within 2% of raw NATS.Net, its subscriber within 5%.
     private static readonly (string Name, double Goal, int Rounds)[] Modes =
     [
-        ("publish, await each ack", 0.95, 7),
-        ($"publish, {InFlight} in flight", 0.95, 15),
-        ("subscribe, auto-ack", 0.90, 9),
+        ("publish, await each ack", 0.98, 7),
+        ($"publish, {InFlight} in flight", 0.98, 15),
+        ("subscribe, auto-ack", 0.95, 9),
     ];
 
     public static async Task<int> RunAsync(string[] args)
