@@ -10,6 +10,9 @@ internal sealed class ShutdownGuardedAcker<T>(Message<T> delivered, Cancellation
 {
     public AckCapabilities Capabilities => delivered.Capabilities;
 
+    /// <summary>Gets the delivered message's metadata, so the guarded message reads it from here instead of copying it.</summary>
+    public DeliveryInfo? Delivery => delivered.Delivery;
+
     public ValueTask AckAsync(CancellationToken cancellationToken)
         => abandoned.IsCancellationRequested ? default : Settle(delivered.AckAsync(cancellationToken));
 
