@@ -40,9 +40,9 @@ internal sealed partial class ConsumerState
             case InMemoryDelivery.AckKind.InProgress:
                 // S-82: the ack wait restarts from now; the timer is left as armed, and a message queued for
                 // redelivery stays queued.
-                if (_pending.TryGet(sseq, out var p))
+                if (_pending.Contains(sseq))
                 {
-                    _pending.SetTimestamp(sseq, p, now);
+                    _pending.SetTimestamp(sseq, now);
                     _ctx.Record(new(InMemoryEventKind.InProgress, now, Stream.Name, Name, delivery.Subject, sseq, dseq, dc));
                 }
 
@@ -199,7 +199,7 @@ internal sealed partial class ConsumerState
         {
             _ctx.Record(new(InMemoryEventKind.NakedWithDelay, now, Stream.Name, Name, subject, sseq, dseq, dc, Delay: d));
             _pending.Unqueue(sseq);
-            _pending.SetTimestamp(sseq, p, EngineContext.Add(EngineContext.Add(now, -Config.AckWait), d), DeadlineCause.NakDelay);
+            _pending.SetTimestamp(sseq, EngineContext.Add(EngineContext.Add(now, -Config.AckWait), d), DeadlineCause.NakDelay);
             if (IsTimerArmed)
             {
                 ResetTimer(NakRecheck);

@@ -117,7 +117,7 @@ internal sealed partial class ConsumerState
                     _ctx.Record(new(kind, now, Stream.Name, Name, Stream.Store.Get(seq)?.Subject ?? string.Empty, seq, p.Sequence, DeliveryCount(seq)));
                 }
 
-                _pending.SetTimestamp(seq, p, p.Timestamp + off);
+                _pending.SetTimestamp(seq, p.Timestamp + off);
             }
         }
 

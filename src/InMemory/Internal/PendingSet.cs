@@ -1,10 +1,13 @@
+using System.Runtime.CompilerServices;
+
 namespace Goflux.InMemory.Internal;
 
-/// <summary>What is pending for one delivered message.</summary>
-internal sealed class PendingEntry(ulong sequence, DateTimeOffset timestamp)
+/// <summary>What is pending for one delivered message: a struct kept in the pending map, changed only by
+/// <see cref="PendingSet"/>.</summary>
+internal struct PendingEntry(ulong sequence, DateTimeOffset timestamp)
 {
     /// <summary>Gets the consumer sequence of the first delivery, kept across redeliveries (S-101).</summary>
-    public ulong Sequence { get; } = sequence;
+    public readonly ulong Sequence { get; } = sequence;
 
     /// <summary>Gets or sets when its ack wait started (moved by in-progress, nak delays and expiry).</summary>
     public DateTimeOffset Timestamp { get; set; } = timestamp;
@@ -12,7 +15,7 @@ internal sealed class PendingEntry(ulong sequence, DateTimeOffset timestamp)
     /// <summary>Gets or sets what its current deadline waits for (names the event when it falls due).</summary>
     public DeadlineCause Cause { get; set; }
 
-    /// <summary>Gets or sets the version of its entry in the deadline heap.</summary>
+    /// <summary>Gets or sets the version of its entry in the deadline heap (unique within its set).</summary>
     public long Version { get; set; }
 }
 
@@ -31,6 +34,10 @@ internal sealed class PendingSet
     private readonly PriorityQueue<(ulong Seq, long Version), DateTimeOffset> _deadlines = new();
     private readonly List<((ulong Seq, long Version), DateTimeOffset)> _liveDeadlines = [];
     private Func<ulong, PendingEntry, DateTimeOffset> _deadlineOf;
+
+    /// <summary>The last version handed to a deadline: unique across the set, so a message pending again after it was
+    /// settled never matches a deadline of its earlier time.</summary>
+    private long _version;
 
     public PendingSet(Func<ulong, PendingEntry, DateTimeOffset> deadlineOf) => _deadlineOf = deadlineOf;
 
@@ -57,42 +64,40 @@ internal sealed class PendingSet
     public bool Contains(ulong seq) => _pending.ContainsKey(seq);
 
     /// <summary>Adds a message delivered for the first time, or restarts the ack wait of one delivered again.</summary>
-    public PendingEntry Track(ulong seq, ulong dseq, DateTimeOffset now, DeadlineCause cause)
+    public void Track(ulong seq, ulong dseq, DateTimeOffset now, DeadlineCause cause)
     {
-        if (!_pending.TryGetValue(seq, out var p))
+        ref var p = ref _pending.GetValueRefOrNullRef(seq);
+        if (Unsafe.IsNullRef(ref p))
         {
-            p = new PendingEntry(dseq, now);
-            _pending.Set(seq, p);
+            _pending.Set(seq, new PendingEntry(dseq, now));
+            p = ref _pending.GetValueRefOrNullRef(seq);
         }
 
         p.Timestamp = now;
         p.Cause = cause;
-        Repush(seq, p);
-        return p;
+        Repush(seq, ref p);
     }
 
-    /// <summary>Moves a pending message's ack-wait start (in progress, nak delay, expiry).</summary>
-    public void SetTimestamp(ulong seq, PendingEntry p, DateTimeOffset timestamp, DeadlineCause? cause = null)
+    /// <summary>Moves a pending message's ack-wait start (in progress, nak delay, expiry); nothing when it is not pending.</summary>
+    public void SetTimestamp(ulong seq, DateTimeOffset timestamp, DeadlineCause? cause = null)
     {
+        ref var p = ref _pending.GetValueRefOrNullRef(seq);
+        if (Unsafe.IsNullRef(ref p))
+        {
+            return;
+        }
+
         p.Timestamp = timestamp;
         if (cause is { } c)
         {
             p.Cause = c;
         }
 
-        Repush(seq, p);
+        Repush(seq, ref p);
     }
 
-    public bool Remove(ulong seq, out PendingEntry entry)
-    {
-        if (_pending.Remove(seq, out entry!))
-        {
-            entry.Version++;
-            return true;
-        }
-
-        return false;
-    }
+    /// <summary>Forgets a pending message; its deadlines in the heap go stale (their version is no longer found).</summary>
+    public bool Remove(ulong seq, out PendingEntry entry) => _pending.Remove(seq, out entry);
 
     public bool Remove(ulong seq) => Remove(seq, out _);
 
@@ -101,9 +106,9 @@ internal sealed class PendingSet
     {
         _deadlineOf = deadlineOf;
         _deadlines.Clear();
-        foreach (var (seq, p) in _pending)
+        foreach (var seq in _pending.Select(e => e.Key).ToList())
         {
-            Repush(seq, p);
+            Repush(seq, ref _pending.GetValueRefOrNullRef(seq));
         }
     }
 
@@ -115,9 +120,10 @@ internal sealed class PendingSet
     public void SetRedeliveryCount(ulong seq, ulong count)
     {
         _rdc[seq] = count;
-        if (_pending.TryGetValue(seq, out var p))
+        ref var p = ref _pending.GetValueRefOrNullRef(seq);
+        if (!Unsafe.IsNullRef(ref p))
         {
-            Repush(seq, p); // a backoff step depends on the count
+            Repush(seq, ref p); // a backoff step depends on the count
         }
     }
 
@@ -209,9 +215,9 @@ internal sealed class PendingSet
         return (due, null);
     }
 
-    private void Repush(ulong seq, PendingEntry p)
+    private void Repush(ulong seq, ref PendingEntry p)
     {
-        p.Version++;
+        p.Version = ++_version;
         _deadlines.Enqueue((seq, p.Version), _deadlineOf(seq, p));
         if (_deadlines.Count > (2 * _pending.Count) + 64)
         {
@@ -244,9 +250,10 @@ internal sealed class PendingSet
     /// <summary>A pending message left the queue without being redelivered: its deadline counts again.</summary>
     private void Requeue(ulong seq)
     {
-        if (_pending.TryGetValue(seq, out var p))
+        ref var p = ref _pending.GetValueRefOrNullRef(seq);
+        if (!Unsafe.IsNullRef(ref p))
         {
-            Repush(seq, p);
+            Repush(seq, ref p);
         }
     }
 }

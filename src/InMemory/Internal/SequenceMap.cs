@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Goflux.InMemory.Internal;
 
 /// <summary>
@@ -21,6 +23,10 @@ internal sealed class SequenceMap<T> : IEnumerable<KeyValuePair<ulong, T>>
     public bool TryGetValue(ulong seq, out T value) => _values.TryGetValue(seq, out value!);
 
     public bool ContainsKey(ulong seq) => _values.ContainsKey(seq);
+
+    /// <summary>A reference to the value of <paramref name="seq"/> in the map, or a null reference; valid until the map
+    /// changes.</summary>
+    public ref T GetValueRefOrNullRef(ulong seq) => ref CollectionsMarshal.GetValueRefOrNullRef(_values, seq);
 
     /// <summary>Adds <paramref name="seq"/>, or replaces its value.</summary>
     public void Set(ulong seq, T value)

@@ -91,4 +91,20 @@ public sealed class SequenceMapTests
         due.Should().BeEquivalentTo(Enumerable.Range(99_991, 10).Select(i => (ulong)i));
         next.Should().BeNull();
     }
+
+    [Fact]
+    public void PendingAgainAfterSettled_TheEarlierDeadlineNoLongerCounts()
+    {
+        var start = DateTimeOffset.UnixEpoch;
+        var set = new PendingSet((_, p) => p.Timestamp + TimeSpan.FromSeconds(30));
+        set.Track(1, 1, start, DeadlineCause.AckWait);
+        set.Remove(1).Should().BeTrue();
+        set.Track(1, 5, start.AddSeconds(100), DeadlineCause.AckWait);
+
+        var (due, next) = set.TakeDue(start.AddSeconds(31));
+        due.Should().BeEmpty("the deadline of the first time it was pending went with it");
+        next.Should().Be(start.AddSeconds(130));
+        set.TryGet(1, out var entry).Should().BeTrue();
+        entry.Sequence.Should().Be(5UL);
+    }
 }
