@@ -14,9 +14,10 @@ public sealed class AllocationTests
 {
     /// <summary>
     /// What one message may cost: the copy of its 128-byte payload (152 B), the stored record (64 B), the delivery
-    /// (96 B), the pending entry (56 B) and the amortized growth of the engine's tables: about 390 B measured.
+    /// (96 B) and the amortized growth of the engine's tables (the pending entry is a struct in one of them): about
+    /// 340 B measured. The budget leaves room for noise, not for an allocation per message on the hot path.
     /// </summary>
-    private const int BudgetPerMessage = 520;
+    private const int BudgetPerMessage = 420;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -35,7 +36,7 @@ public sealed class AllocationTests
         var perMessage = (double)(GC.GetAllocatedBytesForCurrentThread() - before) / count;
 
         done.Should().Be(count);
-        perMessage.Should().BeLessThan(BudgetPerMessage, "one message through the engine alone costs about 390 B");
+        perMessage.Should().BeLessThan(BudgetPerMessage, "one message through the engine alone costs about 340 B");
 
         int Run(int n)
         {
