@@ -34,16 +34,6 @@ internal sealed class SubjectIndex<T>
         Count++;
     }
 
-    /// <summary>Removes everything the index holds.</summary>
-    public void Clear()
-    {
-        _root.Literals = null;
-        _root.Pwc = null;
-        _root.Fwc = null;
-        _root.Values = null;
-        Count = 0;
-    }
-
     /// <summary>
     /// Appends to <paramref name="into"/> the value of every pattern that matches the literal <paramref name="subject"/>
     /// (a value added under two matching patterns appears twice).

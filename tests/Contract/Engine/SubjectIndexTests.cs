@@ -43,20 +43,6 @@ public sealed class SubjectIndexTests
     }
 
     [Fact]
-    public void Clear_EmptiesTheIndex()
-    {
-        var index = new SubjectIndex<string>();
-        index.Add("a.>", "x");
-        index.Add("*", "y");
-        index.Clear();
-        var found = new List<string>();
-        index.Match("a.b", found);
-        index.Match("a", found);
-        found.Should().BeEmpty();
-        index.Count.Should().Be(0);
-    }
-
-    [Fact]
     public async Task Publish_ManyStreams_EachSubjectReachesItsStream_AndFollowsDeleteAndUpdate()
     {
         await using var engine = new InMemoryJetStream();

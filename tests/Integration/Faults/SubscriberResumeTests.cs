@@ -33,11 +33,20 @@ public sealed class SubscriberResumeTests
         await own.StartAgainAsync(ct);
         var ready = own.ReadyAt;
         await setup.PublishWithFreshConnectionAsync(own, 2, ct);
-        var second = await setup.Received.TakeAsync(TimeSpan.FromSeconds(30), ct);
-        var resume = Stopwatch.GetElapsedTime(ready);
 
+        // Delivery is at least once: on a loaded machine the server has been seen to come back without the ack of
+        // message 1 (acknowledged and reported so before the stop), and to deliver it again first. What this test
+        // bounds is how soon messages flow: message 2 within the bound, whatever came before it.
+        var again = 0;
+        var second = await setup.Received.TakeAsync(TimeSpan.FromSeconds(30), ct);
+        while (second.Payload.Id == "1" && again++ < 3)
+        {
+            second = await setup.Received.TakeAsync(TimeSpan.FromSeconds(30), ct);
+        }
+
+        var resume = Stopwatch.GetElapsedTime(ready);
         second.Payload.Id.Should().Be("2");
-        TestContext.Current.SendDiagnosticMessage($"restart: first message {resume.TotalSeconds:0.00} s after the server was ready");
+        TestContext.Current.SendDiagnosticMessage($"restart: message 2 {resume.TotalSeconds:0.00} s after the server was ready; message 1 again {again} time(s) before it");
         resume.Should().BeLessThan(ResumeBound);
         setup.Subscriber.Status.State.Should().Be(SubscriptionState.Listening);
     }
