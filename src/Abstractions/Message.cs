@@ -21,7 +21,12 @@ public sealed class Message<T>
     /// <summary>The delivery metadata: a boxed <see cref="DeliveryInfo"/>, or the acker when it holds the same
     /// metadata (<see cref="IMessageAcker.Delivery"/>), so a delivered message keeps no copy of it.</summary>
     private readonly object? _delivery;
+
+    /// <summary>The term reason (a string) or the nak delay (a boxed <see cref="TimeSpan"/>): a message is settled one
+    /// way only, so one field holds what either way carries (every delivered message pays for its fields).</summary>
+    private object? _detail;
     private int _settled;
+    private byte _outcome;
     private volatile bool _detached;
 
     /// <summary>
@@ -68,13 +73,17 @@ public sealed class Message<T>
     public DeliveryInfo? Delivery => _delivery is IMessageAcker acker ? acker.Delivery : (DeliveryInfo?)_delivery;
 
     /// <summary>Gets how the message was settled; <see cref="AckOutcome.None"/> until then.</summary>
-    public AckOutcome Outcome { get; private set; }
+    public AckOutcome Outcome
+    {
+        get => (AckOutcome)_outcome;
+        private set => _outcome = (byte)value;
+    }
 
     /// <summary>Gets the terminate reason, when the message was terminated with one.</summary>
-    public string? TermReason { get; private set; }
+    public string? TermReason => _detail as string;
 
     /// <summary>Gets the delay of a nak with delay, when the message was settled that way.</summary>
-    public TimeSpan? NakDelay { get; private set; }
+    public TimeSpan? NakDelay => _detail is TimeSpan delay ? delay : null;
 
     /// <summary>Gets a value indicating whether the message has been settled.</summary>
     public bool IsSettled => Volatile.Read(ref _settled) != 0;
@@ -130,7 +139,7 @@ public sealed class Message<T>
             return SettleAsync(AckOutcome.Naked, (TimeSpan?)null, static (acker, d, ct) => acker.NakAsync(d, ct), cancellationToken);
         }
 
-        NakDelay = delay;
+        _detail = delay;
         return SettleAsync(AckOutcome.NakedWithDelay, (TimeSpan?)delay, static (acker, d, ct) => acker.NakAsync(d, ct), cancellationToken);
     }
 
@@ -161,7 +170,7 @@ public sealed class Message<T>
             return SettleAsync(AckOutcome.Acked, 0, static (acker, _, ct) => acker.AckAsync(ct), cancellationToken);
         }
 
-        TermReason = reason;
+        _detail = reason;
         return SettleAsync(AckOutcome.Terminated, reason, static (acker, r, ct) => acker.TermAsync(r, ct), cancellationToken);
     }
 

@@ -13,7 +13,6 @@ namespace Goflux.InMemory;
 /// </remarks>
 public sealed class InMemoryDelivery : IMessageAcker
 {
-    private readonly InMemoryJetStream _engine;
     private readonly byte[] _data;
 
     // The metadata, kept flat (the stream and consumer names are the consumer's): Metadata builds it on demand.
@@ -23,9 +22,8 @@ public sealed class InMemoryDelivery : IMessageAcker
     private readonly ulong _numPending;
     private readonly long _timestampTicks;
 
-    internal InMemoryDelivery(InMemoryJetStream engine, ConsumerState consumer, string subject, byte[] data, MessageHeaders? headers, DeliveryInfo metadata)
+    internal InMemoryDelivery(ConsumerState consumer, string subject, byte[] data, MessageHeaders? headers, DeliveryInfo metadata)
     {
-        _engine = engine;
         Consumer = consumer;
         Subject = subject;
         _data = data;
@@ -113,7 +111,7 @@ public sealed class InMemoryDelivery : IMessageAcker
     {
         try
         {
-            _engine.Acknowledge(this, kind, delay, reason);
+            Consumer.Engine.Acknowledge(this, kind, delay, reason);
             return default;
         }
         catch (ObjectDisposedException ex)

@@ -227,7 +227,7 @@ public sealed partial class InMemoryJetStream
         }
 
         var subject = s.Get(metadata.StreamSequence)?.Subject ?? string.Empty;
-        c.Acknowledge(new InMemoryDelivery(this, c, subject, [], null, metadata), kind, delay, reason);
+        c.Acknowledge(new InMemoryDelivery(c, subject, [], null, metadata), kind, delay, reason);
         return true;
     }
 

@@ -176,9 +176,9 @@ public sealed partial class InMemoryJetStream
         var m = !string.IsNullOrEmpty(next) ? store.LoadNext(next, request.Seq).Message
             : !string.IsNullOrEmpty(last) ? store.LoadLast(last)
             : store.Get(request.Seq);
-        return m is null
+        return m is not { } found
             ? throw Errors.Api(JetStreamErrorCodes.NoMessageFound, "no message found")
-            : new(new InMemoryStoredMessage(m.Sequence, m.Subject, m.Data, m.Headers, m.Time));
+            : new(new InMemoryStoredMessage(found.Sequence, found.Subject, found.Data, found.Headers, found.Time));
     }
 
     /// <summary>Gets the messages currently stored in a stream, in sequence order.</summary>

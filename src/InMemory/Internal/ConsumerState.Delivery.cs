@@ -101,9 +101,9 @@ internal sealed partial class ConsumerState
         var now = _ctx.Now;
         while (CanDeliver)
         {
-            var (m, dc, found) = NextMessage();
+            var (next, dc, found) = NextMessage();
             status = found;
-            if (m is null)
+            if (next is not { } m)
             {
                 if (found == NextStatus.EndOfStream)
                 {

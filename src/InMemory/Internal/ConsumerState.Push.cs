@@ -166,11 +166,11 @@ internal sealed partial class ConsumerState
     {
         if (!Config.HeadersOnly)
         {
-            return new InMemoryDelivery(_ctx.Owner, this, m.Subject, m.Data, m.Headers, info);
+            return new InMemoryDelivery(this, m.Subject, m.Data, m.Headers, info);
         }
 
         var headers = m.Headers?.Clone() ?? new MessageHeaders();
         headers.Add("Nats-Msg-Size", m.Data.Length.ToString(CultureInfo.InvariantCulture));
-        return new InMemoryDelivery(_ctx.Owner, this, m.Subject, [], headers, info);
+        return new InMemoryDelivery(this, m.Subject, [], headers, info);
     }
 }

@@ -65,6 +65,9 @@ internal sealed partial class ConsumerState : Scheduled
         _loopRetention = stream.Config.Retention;
     }
 
+    /// <summary>Gets the engine the consumer belongs to.</summary>
+    public InMemoryJetStream Engine => _ctx.Owner;
+
     public StreamState Stream { get; }
 
     public string Name { get; }

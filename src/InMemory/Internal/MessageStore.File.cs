@@ -31,7 +31,7 @@ internal sealed partial class MessageStore
 
         var maxAge = _config.MaxAge;
         var fireIn = maxAge;
-        if (oldest is not null && EngineContext.Add(oldest.Time, maxAge) - now is var delta && delta > TimeSpan.Zero && delta < maxAge)
+        if (oldest is { } o && EngineContext.Add(o.Time, maxAge) - now is var delta && delta > TimeSpan.Zero && delta < maxAge)
         {
             fireIn = delta < MinAgeCheckInterval ? ShortAgeCheck : delta;
         }
@@ -73,7 +73,7 @@ internal sealed partial class MessageStore
                 continue;
             }
 
-            _slots[(int)(m.Sequence - _slotBase)] = null;
+            _slots[(int)(m.Sequence - _slotBase)] = default;
             RemoveSeqPerSubject(m.Subject, m.Sequence);
             purged++;
             bytes += m.Size;
@@ -119,7 +119,7 @@ internal sealed partial class MessageStore
         long bytes = 0;
         foreach (var m in All().TakeWhile(m => m.Sequence < seq).ToList())
         {
-            _slots[(int)(m.Sequence - _slotBase)] = null;
+            _slots[(int)(m.Sequence - _slotBase)] = default;
             RemoveSeqPerSubject(m.Subject, m.Sequence);
             purged++;
             bytes += m.Size;
@@ -241,7 +241,7 @@ internal sealed partial class MessageStore
 
         if ((ulong)_fss.Count >= LastSeq - start)
         {
-            for (var m = NextFrom(start); m is not null; m = NextFrom(m.Sequence + 1))
+            foreach (var m in From(start))
             {
                 if (filters.Matches(m.Subject))
                 {
@@ -258,7 +258,7 @@ internal sealed partial class MessageStore
             var ss = _fss[subject];
             Recalculate(subject, ss);
             var first = Math.Max(start, ss.First);
-            if (first > ss.Last || (best is not null && first >= best.Sequence))
+            if (first > ss.Last || (best is { } b && first >= b.Sequence))
             {
                 return;
             }
@@ -269,8 +269,13 @@ internal sealed partial class MessageStore
                 return;
             }
 
-            for (var m = NextFrom(first); m is not null && m.Sequence <= ss.Last; m = NextFrom(m.Sequence + 1))
+            foreach (var m in From(first))
             {
+                if (m.Sequence > ss.Last)
+                {
+                    return;
+                }
+
                 if (filters.Matches(m.Subject))
                 {
                     best = m;
@@ -279,7 +284,7 @@ internal sealed partial class MessageStore
             }
         });
 
-        return best is null ? (null, LastSeq) : (best, best.Sequence);
+        return best is { } found ? (found, found.Sequence) : (null, LastSeq);
     }
 
     /// <summary>
@@ -305,7 +310,7 @@ internal sealed partial class MessageStore
             return (msgs, first, last);
         }
 
-        for (var m = NextFrom(sseq); m is not null; m = NextFrom(m.Sequence + 1))
+        foreach (var m in From(sseq))
         {
             if (isMatch(m.Subject))
             {

@@ -302,7 +302,7 @@ internal sealed partial class StreamState : Scheduled
                 Messages = Store.Messages,
                 Bytes = Store.Bytes,
                 FirstSeq = Store.FirstSeq,
-                FirstTs = first is null ? "0001-01-01T00:00:00Z" : first.Time.ToString("O", CultureInfo.InvariantCulture),
+                FirstTs = first is not { } f ? "0001-01-01T00:00:00Z" : f.Time.ToString("O", CultureInfo.InvariantCulture),
                 LastSeq = Store.LastSeq,
                 LastTs = Store.LastSeq == 0 ? "0001-01-01T00:00:00Z" : Store.LastTime.ToString("O", CultureInfo.InvariantCulture),
                 ConsumerCount = _consumers.Count,
