@@ -192,8 +192,9 @@ internal sealed partial class MessageStore
             FirstTime = now;
         }
 
-        Place(seq, new StoreSlot(subject, data, headers, now.UtcTicks, size));
-        var m = new StoredMessage(seq, subject, data, headers, now.UtcTicks, size);
+        var slot = new StoreSlot(subject, data, headers, now.UtcTicks, size);
+        Place(seq, slot);
+        var m = slot.At(seq);
         Messages++;
         Bytes += size;
         LastSeq = seq;
