@@ -71,6 +71,11 @@ public sealed class EngineLifecycleTests
         var consumer = await js.CreateOrUpdateConsumerAsync("D", new ConsumerConfig("c"), Ct);
         await js.PublishAsync("d.x", "held", cancellationToken: Ct);
         var held = await consumer.NextAsync<string>(cancellationToken: Ct);
+
+        // NextAsync's fetch sends its UNSUB without waiting for it (NATS.Net ends a subscription that reached its
+        // maximum from its reader), and the engine waits for a fetch's next pull until its subscription goes: a round
+        // trip puts that UNSUB behind us before the engine's count is read (a busy machine showed 2 without it).
+        await client.Connection.PingAsync(Ct);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var waiting = Task.Run(
             async () =>
