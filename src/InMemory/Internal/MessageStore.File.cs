@@ -73,7 +73,7 @@ internal sealed partial class MessageStore
                 continue;
             }
 
-            _slots[(int)(m.Sequence - _slotBase)] = default;
+            _slots.Clear(m.Sequence);
             RemoveSeqPerSubject(m.Subject, m.Sequence);
             purged++;
             bytes += m.Size;
@@ -101,7 +101,7 @@ internal sealed partial class MessageStore
             FirstTime = default;
         }
 
-        Compact();
+        _slots.Compact();
         return new(purged, true);
     }
 
@@ -119,7 +119,7 @@ internal sealed partial class MessageStore
         long bytes = 0;
         foreach (var m in All().TakeWhile(m => m.Sequence < seq).ToList())
         {
-            _slots[(int)(m.Sequence - _slotBase)] = default;
+            _slots.Clear(m.Sequence);
             RemoveSeqPerSubject(m.Subject, m.Sequence);
             purged++;
             bytes += m.Size;
@@ -145,7 +145,7 @@ internal sealed partial class MessageStore
             FirstTime = first.Time;
         }
 
-        Compact();
+        _slots.Compact();
         return purged;
     }
 

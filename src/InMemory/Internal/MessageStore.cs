@@ -18,10 +18,8 @@ namespace Goflux.InMemory.Internal;
 /// </remarks>
 internal sealed partial class MessageStore
 {
-    private readonly List<StoreSlot> _slots = [];
+    private readonly SlotTable _slots = new();
     private readonly Dictionary<string, SubjectState> _fss = new(StringComparer.Ordinal);
-    private ulong _slotBase = 1; // sequence of _slots[0]
-    private int _head; // no message below this slot index
     private StreamConfig _config;
     private long _maxp;
 
@@ -61,58 +59,13 @@ internal sealed partial class MessageStore
     public long NumDeleted => LastSeq > FirstSeq ? Math.Max(0, (long)(LastSeq - FirstSeq + 1) - Messages) : 0;
 
     /// <summary>The message stored under <paramref name="seq"/>, or <see langword="null"/>.</summary>
-    public StoredMessage? Get(ulong seq)
-    {
-        if (seq < _slotBase)
-        {
-            return null;
-        }
-
-        var idx = seq - _slotBase;
-        if (idx >= (ulong)_slots.Count)
-        {
-            return null;
-        }
-
-        var slot = _slots[(int)idx];
-        return slot.IsEmpty ? null : slot.At(seq);
-    }
+    public StoredMessage? Get(ulong seq) => _slots.Get(seq);
 
     /// <summary>Every stored message in sequence order.</summary>
-    public IEnumerable<StoredMessage> All()
-    {
-        for (var i = _head; i < _slots.Count; i++)
-        {
-            if (!_slots[i].IsEmpty)
-            {
-                yield return _slots[i].At(_slotBase + (ulong)i);
-            }
-        }
-    }
-
-    /// <summary>The stored messages at or after <paramref name="seq"/>, in sequence order, each looked up by sequence
-    /// after the one before (so the store may change between them).</summary>
-    public Cursor From(ulong seq) => new(this, seq);
+    public IEnumerable<StoredMessage> All() => _slots.All();
 
     /// <summary>The first stored message at or after <paramref name="seq"/>, or <see langword="null"/>.</summary>
-    public StoredMessage? NextFrom(ulong seq)
-    {
-        var start = seq < _slotBase ? 0UL : seq - _slotBase;
-        if (start < (ulong)_head)
-        {
-            start = (ulong)_head;
-        }
-
-        for (var i = (int)Math.Min(start, (ulong)_slots.Count); i < _slots.Count; i++)
-        {
-            if (!_slots[i].IsEmpty)
-            {
-                return _slots[i].At(_slotBase + (ulong)i);
-            }
-        }
-
-        return null;
-    }
+    public StoredMessage? NextFrom(ulong seq) => _slots.NextFrom(seq);
 
     /// <summary>Applies a changed configuration (S-13): discard-old limits trim at once, a per-subject limit only when it
     /// lowers a positive one or there was none (0), and max age expires what is due.</summary>
@@ -193,7 +146,7 @@ internal sealed partial class MessageStore
         }
 
         var slot = new StoreSlot(subject, data, headers, now.UtcTicks, size);
-        Place(seq, slot);
+        _slots.Place(seq, slot);
         var m = slot.At(seq);
         Messages++;
         Bytes += size;
@@ -252,10 +205,10 @@ internal sealed partial class MessageStore
             Bytes -= Math.Min(m.Size, Bytes);
         }
 
-        _slots[(int)(seq - _slotBase)] = default;
+        _slots.Clear(seq);
         UpdateFirstSeq(seq);
         RemoveSeqPerSubject(m.Subject, seq);
-        Compact();
+        _slots.Compact();
         Removed?.Invoke(m);
         return true;
     }
@@ -272,144 +225,6 @@ internal sealed partial class MessageStore
         }
 
         return Remove(seq) ? DeleteOutcome.Deleted : DeleteOutcome.NotDeleted;
-    }
-
-    /// <summary>Removes every message: the first sequence becomes the last plus one (S-14).</summary>
-    /// <returns>How many were removed.</returns>
-    public ulong Purge() => PurgeFrom(LastSeq + 1);
-
-    /// <summary>
-    /// A purge request (S-14): by subject (wildcards allowed), keeping the newest <paramref name="keep"/>, or up to but
-    /// not including <paramref name="sequence"/>. <see cref="PurgeResult.Batch"/> says the store reported the removals
-    /// as one batch (every consumer recounts) rather than one by one (each removal told to <see cref="Removed"/>).
-    /// </summary>
-    public PurgeResult PurgeEx(string? subject, ulong sequence, ulong keep)
-    {
-        var all = string.IsNullOrEmpty(subject) || subject == ">";
-        if (all && keep == 0 && sequence == 0)
-        {
-            return new(Purge(), true);
-        }
-
-        if (all && sequence > 1)
-        {
-            return new(CompactTo(sequence), true);
-        }
-
-        return File ? PurgeFile(all ? null : subject, sequence, keep) : PurgeMemory(all ? null : subject, sequence, keep);
-    }
-
-    /// <summary>The memory store's purge of a subject (or of all but the newest): one removal at a time.</summary>
-    private PurgeResult PurgeMemory(string? subject, ulong sequence, ulong keep)
-    {
-        if (subject is null)
-        {
-            return new(keep > 0 && keep < (ulong)Messages ? CompactTo(LastSeq - keep + 1) : 0, true);
-        }
-
-        var ss = FilteredState(1, subject, lastPerSubject: false);
-        if (ss.Msgs == 0)
-        {
-            return new(0, false);
-        }
-
-        var toRemove = ss.Msgs;
-        if (keep > 0)
-        {
-            if (keep >= toRemove)
-            {
-                return new(0, false);
-            }
-
-            toRemove -= keep;
-        }
-
-        var last = sequence > 1 ? sequence - 1 : ss.Last;
-        ulong purged = 0;
-        for (var seq = ss.First; seq <= last && seq >= ss.First; seq++)
-        {
-            if (Get(seq) is { } m && Subjects.Matches(subject, m.Subject) && Remove(seq))
-            {
-                purged++;
-                if (purged >= toRemove)
-                {
-                    break;
-                }
-            }
-
-            if (seq == ulong.MaxValue)
-            {
-                break;
-            }
-        }
-
-        return new(purged, false);
-    }
-
-    /// <summary>Removes every message below <paramref name="seq"/> (the server's compaction, quirks included).</summary>
-    /// <returns>How many were removed.</returns>
-    public ulong CompactTo(ulong seq)
-    {
-        if (seq == 0)
-        {
-            return Purge();
-        }
-
-        if (seq > LastSeq)
-        {
-            // Past the end: like a purge that makes the next message take seq.
-            var removed = (ulong)Messages;
-            ClearAll(seq);
-            LastSeq = seq - 1;
-            return removed;
-        }
-
-        if (File)
-        {
-            return CompactFile(seq);
-        }
-
-        var oldFirst = FirstSeq;
-
-        // The new first sequence is the first stored at or after seq; when there is none it stays as it was.
-        for (var s = seq; s <= LastSeq; s++)
-        {
-            if (Get(s) is { } first)
-            {
-                FirstSeq = s;
-                FirstTime = first.Time;
-                break;
-            }
-
-            if (s == ulong.MaxValue)
-            {
-                break;
-            }
-        }
-
-        ulong purged = 0;
-        long bytes = 0;
-        for (var s = seq - 1; s >= oldFirst && s >= _slotBase; s--)
-        {
-            if (Get(s) is { } m)
-            {
-                bytes += m.Size;
-                purged++;
-                RemoveSeqPerSubject(m.Subject, s);
-                _slots[(int)(s - _slotBase)] = default;
-            }
-
-            if (s == 0)
-            {
-                break;
-            }
-        }
-
-        purged = Math.Min(purged, (ulong)Messages);
-        Messages -= (long)purged;
-        Bytes -= Math.Min(bytes, Bytes);
-        Compact();
-        return purged;
     }
 
     /// <summary>Removes the oldest messages beyond max age (S-35); on file storage, re-arms the age check as the file
@@ -456,143 +271,6 @@ internal sealed partial class MessageStore
         return Get(FirstSeq) is { } m ? EngineContext.Add(m.Time, _config.MaxAge) : EngineContext.Add(LastTime, _config.MaxAge);
     }
 
-    /// <summary>The first message at or after <paramref name="start"/> matching <paramref name="filter"/> (null or
-    /// <c>&gt;</c> for all); the sequence it was found at, or the last sequence when none was (the server's EOF).</summary>
-    public (StoredMessage? Message, ulong Seq) LoadNext(string? filter, ulong start)
-    {
-        if (start < FirstSeq)
-        {
-            start = FirstSeq;
-        }
-
-        if (start > LastSeq || Messages == 0)
-        {
-            return (null, LastSeq);
-        }
-
-        var all = string.IsNullOrEmpty(filter) || filter == ">";
-        if (!all && !LinearScanForNext(filter!, start))
-        {
-            // The server looks the filter's subjects up first, recalculating each one's first and last (S-151).
-            RecalculateMatching(filter!);
-        }
-
-        foreach (var m in From(start))
-        {
-            if (all || Subjects.Matches(filter!, m.Subject))
-            {
-                return (m, m.Sequence);
-            }
-        }
-
-        return (null, LastSeq);
-    }
-
-    /// <summary>As <see cref="LoadNext"/> for several filters.</summary>
-    public (StoredMessage? Message, ulong Seq) LoadNextMulti(FilterSet filters, ulong start)
-    {
-        if (File)
-        {
-            return FileLoadNextMulti(filters, start);
-        }
-
-        if (start < FirstSeq)
-        {
-            start = FirstSeq;
-        }
-
-        if (start > LastSeq || Messages == 0)
-        {
-            return (null, LastSeq);
-        }
-
-        foreach (var m in From(start))
-        {
-            if (filters.Matches(m.Subject))
-            {
-                return (m, m.Sequence);
-            }
-        }
-
-        return (null, LastSeq);
-    }
-
-    /// <summary>The first sequence whose message is at or after <paramref name="time"/> (the server's search, which
-    /// assumes no gaps: an interior delete can make it land later than the true first).</summary>
-    public ulong SeqFromTime(DateTimeOffset time)
-    {
-        if (Messages == 0)
-        {
-            return LastSeq + 1;
-        }
-
-        if (File)
-        {
-            // The file store searches its block: the first stored message at or after the time; none when even the
-            // last one stored is older, and 0 when the last stored is newer but gone.
-            if (LastTime < time)
-            {
-                return LastSeq + 1;
-            }
-
-            foreach (var m in From(FirstSeq))
-            {
-                if (m.Time >= time)
-                {
-                    return m.Sequence;
-                }
-            }
-
-            return 0;
-        }
-
-        if (Get(FirstSeq) is { } first && time <= first.Time)
-        {
-            return FirstSeq;
-        }
-
-        StoredMessage? found = null;
-        for (var s = LastSeq; s > FirstSeq; s--)
-        {
-            if ((found = Get(s)) is not null)
-            {
-                break;
-            }
-        }
-
-        if (found is not { } last)
-        {
-            return FirstSeq;
-        }
-
-        if (time == last.Time)
-        {
-            return LastSeq;
-        }
-
-        if (time > last.Time)
-        {
-            return LastSeq + 1;
-        }
-
-        // sort.Search over [0, Messages) with "the message at FirstSeq + i exists and is not older than time".
-        long lo = 0, hi = Messages;
-        while (lo < hi)
-        {
-            var h = (long)((ulong)(lo + hi) >> 1);
-            if (Get(FirstSeq + (ulong)h) is { } m && m.Time >= time)
-            {
-                hi = h;
-            }
-            else
-            {
-                lo = h + 1;
-            }
-        }
-
-        return (ulong)lo + FirstSeq;
-    }
-
     private void EnforceMsgLimit()
     {
         if (_config.Discard != StreamConfigDiscard.Old || _config.MaxMsgs <= 0)
@@ -617,44 +295,6 @@ internal sealed partial class MessageStore
         }
     }
 
-    private ulong PurgeFrom(ulong firstSeq)
-    {
-        var purged = (ulong)Messages;
-        ClearAll(firstSeq);
-        LastSeq = firstSeq - 1;
-        return purged;
-    }
-
-    private void ClearAll(ulong firstSeq)
-    {
-        _slots.Clear();
-        _head = 0;
-        _slotBase = firstSeq;
-        _fss.Clear();
-        Messages = 0;
-        Bytes = 0;
-        FirstSeq = firstSeq;
-        FirstTime = default;
-    }
-
-    private void Place(ulong seq, StoreSlot slot)
-    {
-        if (_slots.Count == 0 || _head >= _slots.Count)
-        {
-            // Nothing stored: restart the window at this sequence.
-            _slots.Clear();
-            _head = 0;
-            _slotBase = seq;
-        }
-
-        while ((ulong)_slots.Count <= seq - _slotBase)
-        {
-            _slots.Add(default);
-        }
-
-        _slots[(int)(seq - _slotBase)] = slot;
-    }
-
     private void UpdateFirstSeq(ulong seq)
     {
         if (seq != FirstSeq)
@@ -673,47 +313,7 @@ internal sealed partial class MessageStore
             FirstTime = default;
         }
     }
-
-    private void Compact()
-    {
-        while (_head < _slots.Count && _slots[_head].IsEmpty)
-        {
-            _head++;
-        }
-
-        if (_head > 1024 && _head > _slots.Count / 2)
-        {
-            _slots.RemoveRange(0, _head);
-            _slotBase += (ulong)_head;
-            _head = 0;
-        }
-    }
-
-    /// <summary>Walks the store from a sequence on without allocating (see <see cref="From"/>).</summary>
-    public struct Cursor(MessageStore store, ulong next)
-    {
-        private ulong _next = next;
-
-        public StoredMessage Current { get; private set; }
-
-        public readonly Cursor GetEnumerator() => this;
-
-        public bool MoveNext()
-        {
-            if (store.NextFrom(_next) is not { } m)
-            {
-                return false;
-            }
-
-            Current = m;
-            _next = m.Sequence + 1;
-            return true;
-        }
-    }
 }
-
-/// <summary>What a purge removed, and whether the store reported it as one batch.</summary>
-internal readonly record struct PurgeResult(ulong Purged, bool Batch);
 
 /// <summary>The outcome of a message delete (S-14).</summary>
 internal enum DeleteOutcome
