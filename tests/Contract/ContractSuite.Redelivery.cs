@@ -264,4 +264,41 @@ public abstract partial class ContractSuite
         await B.PurgeStreamAsync(stream);
         (await B.GetConsumerInfoAsync(stream, "c")).NumPending.Should().Be(0);
     }
+
+    /// <summary>
+    /// S-154: an ack that empties pending does not stop the consumer's timer. Armed for a delivery's ack wait, or re-armed
+    /// for a nak's delay by the check 10 ms after the nak, it fires later, finds nothing pending and sets the ack floor to
+    /// everything delivered: past the messages a filtered pull scanned over since the ack. Until then the floor stays where
+    /// the ack put it.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task S154_AnAckThatEmptiesPending_LeavesTheTimer_WhichLaterMovesTheFloorPastWhatAPullScanned(bool nakFirst)
+    {
+        var (stream, prefix) = Unique(nakFirst ? "S154n" : "S154a");
+        await StreamAsync(stream, prefix);
+        await B.PublishAsync(prefix + ".a", Bytes("1"));
+        await ConsumerAsync(stream, "c", c =>
+        {
+            c.FilterSubject = prefix + ".a";
+            c.AckWait = nakFirst ? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds(3);
+        });
+        var m = (await B.FetchAsync(stream, "c", 1)).Single();
+        if (nakFirst)
+        {
+            await m.NakAsync(TimeSpan.FromSeconds(3)); // the timer, re-armed 10 ms later, is due 3 s after the nak
+        }
+
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(200));
+        await m.AckAsync();
+        await B.PublishAsync(prefix + ".b", Bytes("2"));
+        await B.PublishAsync(prefix + ".b", Bytes("3"));
+        (await B.FetchAsync(stream, "c", 1, TimeSpan.FromMilliseconds(1100))).Should().BeEmpty(); // scans past 2 and 3
+        Counters(await B.GetConsumerInfoAsync(stream, "c")).Should().Be("delivered=1/3 ack_floor=1/1 ack_pending=0 pending=0 redelivered=0");
+
+        await B.LetTimePassAsync(TimeSpan.FromMilliseconds(1900));
+        var info = await B.EventuallyAsync(() => B.GetConsumerInfoAsync(stream, "c"), i => i.AckFloor?.StreamSeq == 3);
+        Counters(info).Should().Be("delivered=1/3 ack_floor=1/3 ack_pending=0 pending=0 redelivered=0");
+    }
 }

@@ -21,13 +21,16 @@ namespace Goflux.Contract.Tests;
 /// every consumer's counters, the stream's state; at the end, the advisories.
 /// </summary>
 /// <remarks>
-/// <c>GOFLUX_FUZZ_PROGRAMS</c> sets how many programs run (default 500, seeds 1..N); <c>GOFLUX_FUZZ_SEED</c> runs one seed.
+/// <c>GOFLUX_FUZZ_PROGRAMS</c> sets how many programs run (default 500, seeds 1..N); <c>GOFLUX_FUZZ_SEED</c> runs one seed
+/// (<c>GOFLUX_FUZZ_REPEAT</c> times at once, for the load of a full run).
 /// Timing is waited out only where the server is asynchronous, and each place says so: after a step the server's
-/// counters are read again for up to a second while they differ (it counts a new message for its consumers after the
+/// counters are read again for up to three seconds while they differ (it counts a new message for its consumers after the
 /// PubAck, and settles a message a limit removed in a goroutine of its own); advisories are compared at the end, once
-/// the server has published them. About one program in eight lets time pass (ack waits, nak delays, backoff, max age,
+/// the server has published them; after a nak with a delay, and after an ack wait update, the next step waits for the
+/// consumer's timer recheck both sides make (10 ms and 100 ms later) and a quarter second more. About one program in eight lets time pass (ack waits, nak delays, backoff, max age,
 /// the duplicate window); there the fake clock follows the server's wall clock before every step, as in
-/// <see cref="DifferentialTests"/>, and fetches expire rather than end at once.
+/// <see cref="DifferentialTests"/>, and fetches expire rather than end at once. A nak's delay is 1.5 s there and 30 s
+/// elsewhere (longer than a program runs), so its redelivery never falls between one side's step and the other's.
 /// </remarks>
 public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLifetime
 {
@@ -35,6 +38,7 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
     private const string SeedVariable = "GOFLUX_FUZZ_SEED";
     private const int MaxReportedFailures = 10;
     private static readonly TimeSpan StepSpacing = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan QuietMargin = TimeSpan.FromMilliseconds(250);
     private static readonly string[] Tails = ["a", "b", "c.x", "c.y", "d.x.1", "d.y.2"];
     private static readonly string[] FilterTails = ["a", "b", "c.x", "c.*", "d.>", "*.x", "c.y", "d.*.2"];
     private JetStreamBackend? _real;
@@ -68,6 +72,10 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
                 {
                     var program = new Program(seed, Real);
                     failure = await program.RunAsync();
+                    if (failure is null && seeds.Count == 1 && Environment.GetEnvironmentVariable("GOFLUX_FUZZ_TRACE") == "1")
+                    {
+                        TestContext.Current.TestOutputHelper?.WriteLine(program.Steps); // a traced replay shows its steps
+                    }
                     if (program.DrewPush)
                     {
                         Interlocked.Increment(ref withPush);
@@ -118,7 +126,9 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
         var seed = Environment.GetEnvironmentVariable(SeedVariable);
         if (!string.IsNullOrWhiteSpace(seed))
         {
-            return [int.Parse(seed, CultureInfo.InvariantCulture)];
+            // GOFLUX_FUZZ_REPEAT=n runs the seed n times at once, for a divergence that needs the load of a full run.
+            var repeat = int.TryParse(Environment.GetEnvironmentVariable("GOFLUX_FUZZ_REPEAT"), CultureInfo.InvariantCulture, out var r) && r > 1 ? r : 1;
+            return [.. Enumerable.Repeat(int.Parse(seed, CultureInfo.InvariantCulture), repeat)];
         }
 
         var programs = Environment.GetEnvironmentVariable(ProgramsVariable);
@@ -144,6 +154,7 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
         private InMemoryBackend _mem = null!;
         private StreamConfig _config = null!;
         private TimeSpan _fakeElapsed;
+        private TimeSpan _quiet;
         private ulong _published;
 
         public Program(int seed, JetStreamBackend real)
@@ -157,6 +168,9 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
             _prefix = $"wide.{id}";
             _withTime = _rng.Next(8) == 0;
         }
+
+        /// <summary>Gets the steps run so far with their in-memory results (and, traced, both sides' state).</summary>
+        public string Steps => string.Join(Environment.NewLine, _log);
 
         /// <summary>Gets a value indicating whether the program drew a push consumer.</summary>
         public bool DrewPush { get; private set; }
@@ -237,6 +251,12 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
                     {
                         await Task.Delay(TimeSpan.FromSeconds(1 - into));
                     }
+                }
+
+                if (_quiet > TimeSpan.Zero)
+                {
+                    await Task.Delay(_quiet);
+                    _quiet = TimeSpan.Zero;
                 }
 
                 stepStarted = _wall.Elapsed;
@@ -543,10 +563,20 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
             {
                 < 40 => "ack",
                 < 55 => "nak",
-                < 65 => "nak 1.5s",
+                < 65 => "nak with delay",
                 < 75 => "in-progress",
                 _ => "term",
             };
+            // A nak with a delay redelivers at its own deadline, which only the aligned steps of a program that lets time
+            // pass keep clear of: elsewhere the delay outlasts the program. Either way the server rechecks the consumer's
+            // timers 10 ms after it, as the engine does: the next step waits that out (QuietAfter).
+            var delay = _withTime ? TimeSpan.FromSeconds(1.5) : TimeSpan.FromSeconds(30);
+            if (kind == "nak with delay")
+            {
+                kind = _withTime ? "nak 1.5s" : "nak 30s";
+                QuietAfter(TimeSpan.FromMilliseconds(10));
+            }
+
             var (m, r) = list[index];
             var md = m.Metadata;
             var op = $"{kind} {name} delivery #{index + 1} (seq {md.StreamSequence}, cseq {md.ConsumerSequence}, n {md.NumDelivered})";
@@ -557,9 +587,9 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
                 {
                     "ack" => d.AckAsync(),
                     "nak" => d.NakAsync(),
-                    "nak 1.5s" => d.NakAsync(TimeSpan.FromSeconds(1.5)),
                     "in-progress" => d.InProgressAsync(),
-                    _ => d.TermAsync("wide " + index),
+                    "term" => d.TermAsync("wide " + index),
+                    _ => d.NakAsync(delay),
                 });
                 return "ok";
             }));
@@ -686,6 +716,7 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
                     break;
                 case 3:
                     c.AckWait = c.AckWait + TimeSpan.FromSeconds(1);
+                    QuietAfter(TimeSpan.FromMilliseconds(100)); // both recheck the consumer's timers 100 ms after it
                     break;
                 default:
                     c.AckPolicy = ConsumerConfigAckPolicy.All; // not updatable: an error on both
@@ -756,6 +787,14 @@ public sealed class WideDifferentialTests(NatsServerFixture server) : IAsyncLife
         }
 
         /// <summary>The fake clock catches up with the wall clock (the server's), at least by <paramref name="atLeast"/>.</summary>
+        /// <summary>
+        /// The step just drawn arms a short timer on both sides (a recheck of the consumer's timers): the next step waits
+        /// for it and a margin for a loaded server. Without it a settle a few milliseconds later could land before the
+        /// server's recheck and after the engine's, or the other way round, and the two would arm different timers (a
+        /// recheck that finds nothing pending stops the timer; one that finds the message re-arms it for its deadline).
+        /// </summary>
+        private void QuietAfter(TimeSpan timer) => _quiet = timer + QuietMargin;
+
         private async Task CatchUpAsync(TimeSpan atLeast = default)
         {
             var lag = _wall.Elapsed - _fakeElapsed;
