@@ -167,11 +167,16 @@ public sealed partial class InMemoryJetStream
         c.Start();
         s.AddConsumer(c);
         c.Advise(created: true); // S-47, S-106
+
+        // The server snapshots the info it answers with before its delivery loop starts (S-155): a push consumer's
+        // create response counts what is stored as pending even when its listener gets it all at once. NATS.Net's
+        // Key/Value keys and watch read that count to know whether anything is coming.
+        var info = c.Info(_ctx.Now);
         if (c.IsPush)
         {
             c.Dispatch(); // created with interest: what is stored goes out at once (S-126)
         }
 
-        return new InMemoryConsumer(this, stream, name, c.Info(_ctx.Now));
+        return new InMemoryConsumer(this, stream, name, info);
     }
 }

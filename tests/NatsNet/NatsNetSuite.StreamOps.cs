@@ -138,4 +138,61 @@ public abstract partial class NatsNetSuite
         await gone.Should().ThrowAsync<NatsKVKeyDeletedException>();
         await kv.DeleteStoreAsync(bucket, Ct);
     }
+
+    /// <summary>
+    /// Key/Value as applications read it: the keys (an ordered push consumer, headers only, last per subject), a key's
+    /// history, a watch that sends what is there and then each change, and a purge that leaves a marker. NATS.Net builds
+    /// all of these from push consumers with flow control and idle heartbeats and from direct gets.
+    /// </summary>
+    [Fact]
+    public async Task KeyValue_KeysHistoryWatchAndPurge_AsNatsNetsKeyValueStoreDoesThem()
+    {
+        var (bucket, _) = Unique("kvw");
+        var kv = Client.CreateKeyValueStoreContext();
+        var store = await kv.CreateStoreAsync(new NatsKVConfig(bucket) { History = 5, Storage = NatsKVStorageType.Memory }, Ct);
+        await store.PutAsync("a", "a1", cancellationToken: Ct);
+        await store.PutAsync("b", "b1", cancellationToken: Ct);
+        await store.PutAsync("a", "a2", cancellationToken: Ct);
+
+        var keys = new List<string>();
+        await foreach (var k in store.GetKeysAsync(cancellationToken: Ct))
+        {
+            keys.Add(k);
+        }
+
+        var history = new List<string?>();
+        await foreach (var e in store.HistoryAsync<string>("a", cancellationToken: Ct))
+        {
+            history.Add(e.Value);
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(30));
+        var seen = new List<string>();
+        await foreach (var e in store.WatchAsync<string>(cancellationToken: cts.Token))
+        {
+            seen.Add($"{e.Key}={e.Value} {e.Operation} r{e.Revision}");
+            if (seen.Count == 2)
+            {
+                await store.PutAsync("b", "b2", cancellationToken: Ct);
+                await store.DeleteAsync("a", cancellationToken: Ct);
+            }
+
+            if (seen.Count == 4)
+            {
+                break;
+            }
+        }
+
+        await store.PurgeAsync("b", cancellationToken: Ct);
+        var purged = async () => await store.GetEntryAsync<string>("b", cancellationToken: Ct);
+        var status = await store.GetStatusAsync(Ct);
+
+        keys.Should().BeEquivalentTo("a", "b");
+        history.Should().Equal("a1", "a2");
+        seen.Should().Equal("b=b1 Put r2", "a=a2 Put r3", "b=b2 Put r4", "a= Del r5");
+        await purged.Should().ThrowAsync<NatsKVKeyDeletedException>();
+        status.Info.State.Messages.Should().Be(4, "a1, a2, the delete marker of a, and the purge marker of b (b1, b2 purged)");
+        await kv.DeleteStoreAsync(bucket, Ct);
+    }
 }
