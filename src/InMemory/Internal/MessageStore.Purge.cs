@@ -86,11 +86,7 @@ internal sealed partial class MessageStore
 
         if (seq > LastSeq)
         {
-            // Past the end: like a purge that makes the next message take seq.
-            var removed = (ulong)Messages;
-            ClearAll(seq);
-            LastSeq = seq - 1;
-            return removed;
+            return PurgeFrom(seq); // past the end: a purge that makes the next message take seq
         }
 
         if (File)
@@ -140,7 +136,6 @@ internal sealed partial class MessageStore
         _slots.Compact();
         return purged;
     }
-
 
     private ulong PurgeFrom(ulong firstSeq)
     {
