@@ -22,6 +22,9 @@ internal sealed class PullService(NatsServer server)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<ClientPullRequest>> _open = new(StringComparer.Ordinal);
 
+    /// <summary>Pull requests that arrived on a reply subject and are not open yet (by reply subject).</summary>
+    private readonly Dictionary<string, int> _arriving = new(StringComparer.Ordinal);
+
     private InMemoryJetStream Engine => server.Engine;
 
     /// <summary>Serves <c>$JS.API.CONSUMER.MSG.NEXT.&lt;stream&gt;.&lt;consumer&gt;</c>.</summary>
@@ -44,19 +47,50 @@ internal sealed class PullService(NatsServer server)
         }
 
         // The subscription asked again: what the engine waited for is answered, but only released once the new request
-        // took what it could (each hand-off counted first), so the engine is never idle in between.
+        // took what it could (each hand-off counted first), so the engine is never idle in between. Counted as arriving
+        // first: a request of the same subscription that ends meanwhile owes no further request (End).
+        lock (_gate)
+        {
+            _arriving[reply] = _arriving.GetValueOrDefault(reply) + 1;
+        }
+
         var answered = server.Settle.DetachRepulls(reply);
+        var arrival = new Arrival(reply);
         try
         {
-            return Open(stream, consumer, reply, body, info);
+            return Open(stream, consumer, reply, body, info, ref arrival);
         }
         finally
         {
+            if (!arrival.Done)
+            {
+                lock (_gate)
+                {
+                    Arrived(ref arrival);
+                }
+            }
+
             server.Settle.Release(answered);
         }
     }
 
-    private bool Open(string stream, string consumer, string reply, ReadOnlySpan<byte> body, ConsumerInfo info)
+    /// <summary>A pull request arrived and is now open, or was answered at once: it no longer counts as arriving.
+    /// Under <see cref="_gate"/>.</summary>
+    private void Arrived(ref Arrival arrival)
+    {
+        arrival.Done = true;
+        var left = _arriving.GetValueOrDefault(arrival.Reply) - 1;
+        if (left > 0)
+        {
+            _arriving[arrival.Reply] = left;
+        }
+        else
+        {
+            _arriving.Remove(arrival.Reply);
+        }
+    }
+
+    private bool Open(string stream, string consumer, string reply, ReadOnlySpan<byte> body, ConsumerInfo info, ref Arrival arrival)
     {
         if (!TryParse(body, out var request, out var problem))
         {
@@ -116,6 +150,7 @@ internal sealed class PullService(NatsServer server)
             }
 
             list.Add(r);
+            Arrived(ref arrival);
         }
 
         try
@@ -161,9 +196,21 @@ internal sealed class PullService(NatsServer server)
         }
 
         // The subscription is expected to ask again (a consume loop) or to go away (a fetch): count that answer as owed
-        // before the client can see the end.
+        // before the client can see the end. Unless it already asked again: a consume loop sends its next request
+        // before the last one is filled, and then owes nothing more (the engine would wait for a request that only comes
+        // once the client has used up the one it sent).
         var receiver = r.LastReceiver ?? server.FirstListener(r.Reply);
-        var owed = receiver is null ? null : server.Settle.AwaitRepull(r.Reply, receiver);
+        object? owed = null;
+        if (receiver is not null)
+        {
+            lock (_gate)
+            {
+                if (!_open.ContainsKey(r.Reply) && !_arriving.ContainsKey(r.Reply))
+                {
+                    owed = server.Settle.AwaitRepull(r.Reply, receiver);
+                }
+            }
+        }
         var pending = new[] { ("Nats-Pending-Messages", (long)r.Remaining), ("Nats-Pending-Bytes", r.MaxBytes) };
         var end = r.Ending switch
         {
@@ -306,6 +353,14 @@ internal sealed class PullService(NatsServer server)
                 }
             }
         }
+    }
+
+    /// <summary>A pull request on its way from arriving to open.</summary>
+    private struct Arrival(string reply)
+    {
+        public string Reply { get; } = reply;
+
+        public bool Done { get; set; }
     }
 
     private long Status(string reply, int code, string description, params (string Name, long Value)[] headers)
