@@ -1,3 +1,4 @@
+using System.Buffers;
 using Goflux.Codecs;
 using Goflux.JetStream.Internal;
 using Goflux.Transport;
@@ -18,6 +19,11 @@ namespace Goflux.JetStream;
 /// Messages are pulled with NATS.Net's <c>ConsumeAsync</c>, <see cref="SubscriberOptions.MaxMessages"/> at a time, and
 /// handled one after another. A payload that cannot be decoded is terminated and never reaches the handler. Unless
 /// <see cref="SubscriberOptions.ManualAck"/> is set, a message is acked when the handler returns and naked when it throws.
+/// </para>
+/// <para>
+/// Payloads are decoded where NATS.Net deserializes, on the connection's socket reader, as a raw
+/// <c>ConsumeAsync&lt;T&gt;</c> does: the decoder must be thread-safe (the shipped codecs are), and a slow decoder slows
+/// every subscription of the connection, as a slow NATS.Net deserializer would.
 /// </para>
 /// <para>
 /// A push consumer (an <c>INatsJSPushConsumer</c>, for example from <c>INatsJSContext.GetPushConsumerAsync</c>; the
@@ -46,8 +52,6 @@ namespace Goflux.JetStream;
 /// </remarks>
 public sealed class JetStreamSubscriber<T> : ISubscriber<T>
 {
-    private static readonly INatsDeserialize<NatsMemoryOwner<byte>> RawBody = NatsRawSerializer<NatsMemoryOwner<byte>>.Default;
-
     private readonly INatsJSConsumer _consumer;
     private readonly IMessageDecoder<T> _decoder;
     private readonly SubscriberOptions _options;
@@ -146,6 +150,7 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
         }
 
         var pipeline = new DeliveryPipeline<T>(_decoder, _options, subject, _consumer.Info.Name);
+        var decode = new PipelineDeserializer(pipeline);
         using var resume = new ResumeWatch(_consumer, _status, _logger, _options.TimeProvider, subject, _options.IdleHeartbeat, token);
         var watch = new ConsumerWatch(_consumer, run, _logger, subject, resume);
         var opts = new NatsJSConsumeOpts
@@ -161,7 +166,7 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
         Exception? failure = null;
         try
         {
-            await foreach (var msg in _consumer.ConsumeAsync(RawBody, opts, token).ConfigureAwait(false))
+            await foreach (var msg in _consumer.ConsumeAsync(decode, opts, token).ConfigureAwait(false))
             {
                 resume.OnMessage();
                 await ProcessAsync(pipeline, msg, handler, token).ConfigureAwait(false);
@@ -215,9 +220,8 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
         }
     }
 
-    private ValueTask ProcessAsync(DeliveryPipeline<T> pipeline, INatsJSMsg<NatsMemoryOwner<byte>> msg, MessageHandler<T> handler, CancellationToken cancellationToken)
+    private ValueTask ProcessAsync(DeliveryPipeline<T> pipeline, INatsJSMsg<DecodedPayload<T>> msg, MessageHandler<T> handler, CancellationToken cancellationToken)
     {
-        var body = msg.Data;
         DeliveryInfo? delivery = AckSubject.TryParse(msg.ReplyTo, _stream, _name, out var parsed)
             ? parsed
             : msg.Metadata is { } m
@@ -225,31 +229,11 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
                 : null;
         var incoming = new IncomingMessage(
             msg.Subject,
-            body.Memory,
+            ReadOnlyMemory<byte>.Empty, // decoded on NATS.Net's reader already (msg.Data)
             HeaderConversion.FromNats(msg.Headers, msg.Subject, _logger),
             delivery,
-            new JetStreamAcker(msg, CapabilitiesOf(msg.Connection), delivery));
-
-        var processing = pipeline.ProcessAsync(incoming, handler, cancellationToken);
-        if (processing.IsCompletedSuccessfully)
-        {
-            body.Dispose();
-            return default;
-        }
-
-        return AwaitThenReturnAsync(processing, body);
-    }
-
-    private static async ValueTask AwaitThenReturnAsync(ValueTask processing, NatsMemoryOwner<byte> body)
-    {
-        try
-        {
-            await processing.ConfigureAwait(false);
-        }
-        finally
-        {
-            body.Dispose();
-        }
+            new JetStreamAcker<DecodedPayload<T>>(msg, CapabilitiesOf(msg.Connection), delivery));
+        return pipeline.ProcessAsync(incoming, msg.Data, handler, cancellationToken);
     }
 
     private AckCapabilities CapabilitiesOf(INatsConnection? connection)
@@ -268,4 +252,32 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
     }
 
     private sealed record ServerCapabilities(INatsServerInfo? Info, AckCapabilities Capabilities);
+
+    /// <summary>
+    /// Decodes a delivery's data with the subscription's pipeline where NATS.Net deserializes, on its socket reader, as
+    /// a raw <c>ConsumeAsync&lt;T&gt;</c> does: the handler loop receives the payload ready (or the decoder's failure,
+    /// which the pipeline turns into a term). It never throws.
+    /// </summary>
+    private sealed class PipelineDeserializer(DeliveryPipeline<T> pipeline) : INatsDeserialize<DecodedPayload<T>>
+    {
+        public DecodedPayload<T> Deserialize(in ReadOnlySequence<byte> buffer)
+        {
+            if (buffer.IsSingleSegment)
+            {
+                return pipeline.Decode(buffer.FirstSpan);
+            }
+
+            var length = checked((int)buffer.Length);
+            var rented = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                buffer.CopyTo(rented);
+                return pipeline.Decode(rented.AsSpan(0, length));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
 }

@@ -176,6 +176,87 @@ public class DeliveryPipelineTests
     }
 
     [Fact]
+    public void Decode_DecoderThrows_ReturnsTheFailureInsteadOfThrowing()
+    {
+        // Arrange
+        var cause = new FormatException("bad");
+        var sut = new DeliveryPipeline<string>(new ThrowingDecoder<string>(cause), _options, "orders.*", null);
+
+        // Act
+        var decoded = sut.Decode("abc"u8);
+
+        // Assert
+        decoded.IsDecoded.Should().BeTrue();
+        decoded.Error.Should().BeSameAs(cause);
+        decoded.Payload.Should().BeNull();
+        decoded.BodyLength.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_DecodedAhead_HandlerGetsThatPayloadAndTheBodyIsNotDecodedAgain()
+    {
+        // Arrange: the body handed over later is not even valid for the decoder.
+        var decodes = 0;
+        var decoder = new CountingDecoder(() => decodes++);
+        var sut = new DeliveryPipeline<string>(decoder, _options, "orders.*", null);
+        var decoded = sut.Decode("ahead"u8);
+        string? seen = null;
+
+        // Act
+        await sut.ProcessAsync(Incoming(string.Empty), decoded, (m, _) =>
+        {
+            seen = m.Payload;
+            return ValueTask.CompletedTask;
+        }, TestContext.Current.CancellationToken);
+
+        // Assert
+        seen.Should().Be("ahead");
+        decodes.Should().Be(1);
+        _acker.Calls.Should().Equal(new AckCall(AckKind.Ack));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_DecodedAheadFailed_TermsWithTheDecodersReasonAndNeverRunsHandler()
+    {
+        // Arrange
+        var sut = new DeliveryPipeline<string>(new ThrowingDecoder<string>(new FormatException("  unexpected\tbyte \u00e9 ")), _options, "orders.*", null);
+        var decoded = sut.Decode("x"u8);
+        var handlerRan = false;
+
+        // Act
+        await sut.ProcessAsync(Incoming("x"), decoded, (_, _) =>
+        {
+            handlerRan = true;
+            return ValueTask.CompletedTask;
+        }, TestContext.Current.CancellationToken);
+
+        // Assert
+        handlerRan.Should().BeFalse();
+        var call = _acker.Calls.Should().ContainSingle().Subject;
+        call.Kind.Should().Be(AckKind.Term);
+        call.Reason.Should().StartWith("decode failed: unexpected");
+        _logger.Entries.Should().ContainSingle(e => e.EventId.Id == 1);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_NothingDecodedAhead_DecodesTheBody()
+    {
+        // Arrange
+        var sut = CreateSut();
+        string? seen = null;
+
+        // Act
+        await sut.ProcessAsync(Incoming("body"), default, (m, _) =>
+        {
+            seen = m.Payload;
+            return ValueTask.CompletedTask;
+        }, TestContext.Current.CancellationToken);
+
+        // Assert
+        seen.Should().Be("body");
+    }
+
+    [Fact]
     public async Task ProcessAsync_InvalidJson_TermsThroughTheJsonCodec()
     {
         // Arrange
@@ -385,4 +466,13 @@ public class DeliveryPipelineTests
 
     private IncomingMessage Incoming(string body, MessageHeaders? headers = null, DeliveryInfo? delivery = null, RecordingAcker? acker = null)
         => new("orders.created", Encoding.UTF8.GetBytes(body), headers, delivery, acker ?? _acker);
+
+    private sealed class CountingDecoder(Action counted) : IMessageDecoder<string>
+    {
+        public string Decode(ReadOnlySpan<byte> data)
+        {
+            counted();
+            return data.IsEmpty ? throw new FormatException("empty") : Encoding.UTF8.GetString(data);
+        }
+    }
 }

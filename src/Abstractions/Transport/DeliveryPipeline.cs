@@ -45,45 +45,67 @@ public sealed class DeliveryPipeline<T>
         _instruments = Instruments.For(_options.MeterFactory);
     }
 
+    /// <summary>
+    /// Decodes a body with the pipeline's decoder and never throws: a failure is returned, and
+    /// <see cref="ProcessAsync(IncomingMessage, DecodedPayload{T}, MessageHandler{T}, CancellationToken)"/> terminates
+    /// the message with it. Safe to call from any thread, ahead of the handler loop.
+    /// </summary>
+    /// <param name="body">The encoded payload.</param>
+    /// <returns>The payload, or what the decoder threw.</returns>
+    public DecodedPayload<T> Decode(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            return new DecodedPayload<T>(_decoder.Decode(body), null, body.Length);
+        }
+        catch (Exception ex)
+        {
+            return new DecodedPayload<T>(default!, ex, body.Length);
+        }
+    }
+
     /// <summary>Processes one raw delivery.</summary>
     /// <param name="incoming">The delivery.</param>
     /// <param name="handler">The handler.</param>
     /// <param name="cancellationToken">The subscription's token.</param>
     /// <returns>A task that completes when the message has been handled and, in auto-ack mode, settled.</returns>
     /// <remarks>Never throws for handler or decode failures; those are logged, counted and settled.</remarks>
-    public async ValueTask ProcessAsync(IncomingMessage incoming, MessageHandler<T> handler, CancellationToken cancellationToken)
+    public ValueTask ProcessAsync(IncomingMessage incoming, MessageHandler<T> handler, CancellationToken cancellationToken) =>
+        ProcessAsync(incoming, default, handler, cancellationToken);
+
+    /// <summary>Processes one raw delivery whose payload was decoded ahead with <see cref="Decode"/>.</summary>
+    /// <param name="incoming">The delivery.</param>
+    /// <param name="decoded">The payload decoded ahead, or the default value to decode <see cref="IncomingMessage.Body"/> here.</param>
+    /// <param name="handler">The handler.</param>
+    /// <param name="cancellationToken">The subscription's token.</param>
+    /// <returns>A task that completes when the message has been handled and, in auto-ack mode, settled.</returns>
+    /// <remarks>Never throws for handler or decode failures; those are logged, counted and settled.</remarks>
+    public async ValueTask ProcessAsync(IncomingMessage incoming, DecodedPayload<T> decoded, MessageHandler<T> handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
         var telemetry = _options.EnableTelemetry;
-        var start = telemetry ? _options.TimeProvider.GetTimestamp() : 0;
+        long? start = telemetry && _instruments.ProcessDuration.Enabled ? _options.TimeProvider.GetTimestamp() : null;
         if (_stream is null && incoming.Delivery is { Stream: { Length: > 0 } stream })
         {
             // A consumer belongs to one stream: remember it for the metrics that have no delivery at hand.
             _stream = stream;
         }
 
-        T payload;
-        try
+        if (!decoded.IsDecoded)
         {
-            payload = _decoder.Decode(incoming.Body.Span);
+            decoded = Decode(incoming.Body.Span);
         }
-        catch (Exception ex)
-        {
-            LogQuietly(static (l, s, e) => Log.DecodeFailed(l, s, e), incoming.Subject, ex);
-            if (telemetry)
-            {
-                RecordConsumed(incoming.Subject, "decode");
-            }
 
-            var failed = new Message<T>(incoming.Subject, default!, null, null, incoming.Delivery, incoming.Acker, _onSettled);
-            await SettleQuietlyAsync(failed, m => m.TermAsync(FailureText.Reason("decode failed: ", ex), CancellationToken.None)).ConfigureAwait(false);
+        if (decoded.Error is not null)
+        {
+            await DecodeFailedAsync(incoming, decoded.Error, telemetry).ConfigureAwait(false);
             return;
         }
 
         var wire = incoming.Headers;
         var message = new Message<T>(
             incoming.Subject,
-            payload,
+            decoded.Payload,
             ApplicationHeaders(wire),
             wire?[WireHeaders.MessageId],
             incoming.Delivery,
@@ -91,7 +113,7 @@ public sealed class DeliveryPipeline<T>
             _onSettled);
 
         var previous = Activity.Current;
-        var activity = telemetry ? StartConsumer(incoming, wire, message.MessageId) : null;
+        var activity = telemetry ? StartConsumer(incoming, decoded.BodyLength, wire, message.MessageId) : null;
         string? errorType = null;
         try
         {
@@ -119,7 +141,7 @@ public sealed class DeliveryPipeline<T>
             if (telemetry)
             {
                 RecordConsumed(incoming.Subject, errorType);
-                if (_instruments.ProcessDuration.Enabled)
+                if (start is { } started && _instruments.ProcessDuration.Enabled)
                 {
                     var tags = BaseTags(incoming.Subject, "process");
                     if (errorType is not null)
@@ -127,10 +149,24 @@ public sealed class DeliveryPipeline<T>
                         tags.Add(GofluxTelemetry.Attributes.ErrorType, errorType);
                     }
 
-                    _instruments.ProcessDuration.Record(_options.TimeProvider.GetElapsedTime(start).TotalSeconds, tags);
+                    _instruments.ProcessDuration.Record(_options.TimeProvider.GetElapsedTime(started).TotalSeconds, tags);
                 }
             }
         }
+    }
+
+    /// <summary>A payload that could not be decoded: logged, counted, and terminated with the decoder's reason; the
+    /// handler never sees it.</summary>
+    private async ValueTask DecodeFailedAsync(IncomingMessage incoming, Exception decodeError, bool telemetry)
+    {
+        LogQuietly(static (l, s, e) => Log.DecodeFailed(l, s, e), incoming.Subject, decodeError);
+        if (telemetry)
+        {
+            RecordConsumed(incoming.Subject, "decode");
+        }
+
+        var failed = new Message<T>(incoming.Subject, default!, null, null, incoming.Delivery, incoming.Acker, _onSettled);
+        await SettleQuietlyAsync(failed, m => m.TermAsync(FailureText.Reason("decode failed: ", decodeError), CancellationToken.None)).ConfigureAwait(false);
     }
 
     private static MessageHeaders? ApplicationHeaders(MessageHeaders? wire)
@@ -157,7 +193,7 @@ public sealed class DeliveryPipeline<T>
         return app;
     }
 
-    private Activity? StartConsumer(in IncomingMessage incoming, MessageHeaders? wire, string? messageId)
+    private Activity? StartConsumer(in IncomingMessage incoming, int bodyLength, MessageHeaders? wire, string? messageId)
     {
         if (!Telemetry.Source.HasListeners())
         {
@@ -185,7 +221,7 @@ public sealed class DeliveryPipeline<T>
             activity.SetTag(GofluxTelemetry.Attributes.OperationType, "process");
             activity.SetTag(GofluxTelemetry.Attributes.DestinationName, incoming.Subject);
             activity.SetTag(GofluxTelemetry.Attributes.SubscriptionName, _subscription);
-            activity.SetTag(GofluxTelemetry.Attributes.BodySize, incoming.Body.Length);
+            activity.SetTag(GofluxTelemetry.Attributes.BodySize, bodyLength);
             if (messageId is not null)
             {
                 activity.SetTag(GofluxTelemetry.Attributes.MessageId, messageId);
@@ -200,15 +236,36 @@ public sealed class DeliveryPipeline<T>
         return activity;
     }
 
-    private async ValueTask SettleQuietlyAsync(Message<T> message, Func<Message<T>, ValueTask<bool>> settle)
+    private ValueTask SettleQuietlyAsync(Message<T> message, Func<Message<T>, ValueTask<bool>> settle)
     {
+        ValueTask<bool> settling;
         try
         {
-            await settle(message).ConfigureAwait(false);
+            settling = settle(message);
+            if (settling.IsCompletedSuccessfully)
+            {
+                _ = settling.Result; // releases a pooled source, as an await would
+                return default;
+            }
         }
         catch (Exception ex)
         {
             LogQuietly(static (l, s, e) => Log.SettleFailed(l, s, e), message.Subject, ex);
+            return default;
+        }
+
+        return AwaitSettleQuietlyAsync(settling, message.Subject);
+    }
+
+    private async ValueTask AwaitSettleQuietlyAsync(ValueTask<bool> settling, string subject)
+    {
+        try
+        {
+            await settling.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogQuietly(static (l, s, e) => Log.SettleFailed(l, s, e), subject, ex);
         }
     }
 

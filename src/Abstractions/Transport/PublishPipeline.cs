@@ -57,7 +57,7 @@ public sealed class PublishPipeline<T>
 
         var appHeaders = options?.Headers;
         var telemetry = _options.EnableTelemetry;
-        var start = telemetry ? _options.TimeProvider.GetTimestamp() : 0;
+        long? start = telemetry && _instruments.OperationDuration.Enabled ? _options.TimeProvider.GetTimestamp() : null;
         using var activity = telemetry ? StartProducer(subject, messageId) : null;
         string? errorType = null;
         string? stream = null;
@@ -179,7 +179,7 @@ public sealed class PublishPipeline<T>
         return activity;
     }
 
-    private void Record(string subject, string? stream, long start, string? errorType)
+    private void Record(string subject, string? stream, long? start, string? errorType)
     {
         var tags = new TagList
         {
@@ -202,9 +202,9 @@ public sealed class PublishPipeline<T>
             _instruments.Sent.Add(1, tags);
         }
 
-        if (_instruments.OperationDuration.Enabled)
+        if (start is { } started && _instruments.OperationDuration.Enabled)
         {
-            _instruments.OperationDuration.Record(_options.TimeProvider.GetElapsedTime(start).TotalSeconds, tags);
+            _instruments.OperationDuration.Record(_options.TimeProvider.GetElapsedTime(started).TotalSeconds, tags);
         }
     }
 

@@ -4,15 +4,19 @@ using NATS.Client.JetStream;
 
 namespace Goflux.JetStream.Internal;
 
-/// <summary>The raw acknowledgements of one JetStream delivery.</summary>
-internal sealed class JetStreamAcker : IMessageAcker
+/// <summary>What every JetStream server supports.</summary>
+internal static class JetStreamAcker
 {
-    /// <summary>What every JetStream server supports.</summary>
     internal const AckCapabilities Base = AckCapabilities.NakDelay | AckCapabilities.Term | AckCapabilities.InProgress;
+}
 
-    private readonly INatsJSMsg<NatsMemoryOwner<byte>> _msg;
+/// <summary>The raw acknowledgements of one JetStream delivery.</summary>
+/// <typeparam name="TData">The type NATS.Net deserialized the delivery's data to.</typeparam>
+internal sealed class JetStreamAcker<TData> : IMessageAcker
+{
+    private readonly INatsJSMsg<TData> _msg;
 
-    internal JetStreamAcker(INatsJSMsg<NatsMemoryOwner<byte>> msg, AckCapabilities capabilities, DeliveryInfo? delivery)
+    internal JetStreamAcker(INatsJSMsg<TData> msg, AckCapabilities capabilities, DeliveryInfo? delivery)
     {
         _msg = msg;
         Capabilities = capabilities;
