@@ -15,5 +15,13 @@ if (args.Length > 0 && args[0] == "topology")
     return 0;
 }
 
+// `endtoend [--alloc]`: only the in-memory end-to-end measurement, for a profiler to watch; with --alloc, the bytes
+// per message by type, sampled from the runtime's allocation events.
+if (args.Length > 0 && args[0] == "endtoend")
+{
+    await QuickRunner.EndToEndOnlyAsync(args.Contains("--alloc"));
+    return 0;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

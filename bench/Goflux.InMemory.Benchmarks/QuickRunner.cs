@@ -20,6 +20,7 @@ namespace Goflux.InMemory.Benchmarks;
 internal static class QuickRunner
 {
     private const int MaxOutstanding = 20_000;
+    private static AllocationProfile? _profile;
     // Long enough for tiered compilation (with dynamic PGO) to settle: with 0.5 s the window measured mostly tier-0
     // code and the end-to-end rate came out 5-8 times below the steady state.
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(4);
@@ -95,8 +96,20 @@ internal static class QuickRunner
         return 0;
     }
 
+    /// <summary>Only the in-memory end-to-end measurement (for a profiler).</summary>
+    public static async Task EndToEndOnlyAsync(bool allocations)
+    {
+        using var profile = allocations ? new AllocationProfile() : null;
+        _profile = profile;
+        var result = await InMemoryEndToEndAsync();
+        _profile = null;
+        Report("in-memory end to end", result);
+        profile?.Print(result.Count);
+    }
+
+
     private static void Report(string name, Result r) =>
-        Console.WriteLine(Invariant($"{name,-30} {r.Rate,12:N0} msgs/s  {r.BytesPerMessage,8:N0} B allocated/message  ({r.Count:N0} messages)"));
+        Console.WriteLine(Invariant($"{name,-30} {r.Rate,12:N0} msgs/s  {r.BytesPerMessage,8:N0} B allocated/message  {r.CpuMicrosecondsPerMessage,6:0.00} CPU µs/message  ({r.Count:N0} messages)"));
 
     private static async Task<Result> InMemoryEndToEndAsync()
     {
@@ -228,15 +241,19 @@ internal static class QuickRunner
         await Task.Delay(Warmup);
         var startCount = Volatile.Read(ref handled);
         var startBytes = GC.GetTotalAllocatedBytes(precise: false);
+        var startCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
+        _profile?.Start();
         await Task.Delay(Window);
+        _profile?.Stop();
         var count = Volatile.Read(ref handled) - startCount;
         var bytes = GC.GetTotalAllocatedBytes(precise: false) - startBytes;
         var elapsed = clock.Elapsed;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - startCpu;
         await stop.CancelAsync();
         await Task.WhenAll(publishers);
         await subscription;
-        return new Result(count / elapsed.TotalSeconds, count == 0 ? 0 : (double)bytes / count, count);
+        return new Result(count / elapsed.TotalSeconds, count == 0 ? 0 : (double)bytes / count, count, count == 0 ? 0 : cpu.TotalMicroseconds / count);
     }
 
     private static async Task<(TimeSpan Elapsed, int Acked)> VirtualTimeNaksAsync(int count, TimeSpan spread)
@@ -468,5 +485,5 @@ internal static class QuickRunner
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
-    private readonly record struct Result(double Rate, double BytesPerMessage, long Count);
+    private readonly record struct Result(double Rate, double BytesPerMessage, long Count, double CpuMicrosecondsPerMessage);
 }
