@@ -49,7 +49,8 @@ public sealed partial class InMemoryJetStream
     /// <summary>
     /// Stops waiting for the deliveries that NATS.Net clients have read but not settled: they stay unsettled on their
     /// consumers (their ack wait runs as on a server), but <see cref="WaitForIdleAsync"/> and <see cref="AdvanceAsync"/>
-    /// no longer wait for an ack, nak or term of them.
+    /// no longer wait for an ack, nak or term of them. Read means handed to the client's socket reader, even if that
+    /// reader has not come back for more bytes yet: a message the caller already holds is always among them.
     /// </summary>
     /// <returns>How many deliveries stopped counting.</returns>
     /// <remarks>Call it when the code holding those messages will not settle them before time moves on, such as a test

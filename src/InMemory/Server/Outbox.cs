@@ -26,6 +26,19 @@ internal sealed class Outbox
     private TaskCompletionSource<bool>? _reader;
     private bool _closed;
 
+    /// <summary>Gets the absolute position up to which bytes were handed to the reader (the client may still be
+    /// dispatching them).</summary>
+    public long HandedOut
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _handedOut;
+            }
+        }
+    }
+
     /// <summary>Gets a value indicating whether the outbox was closed (the connection is gone).</summary>
     public bool Closed
     {

@@ -175,9 +175,10 @@ internal sealed class PullService(NatsServer server)
     public void Deliver(ClientPullRequest r, InMemoryDelivery d)
     {
         var ack = d.ReplyTo;
+        var epoch = server.Settle.LeaveEpoch;
         var end = server.Send(r.Reply, d.Subject, ack, WireHeaders.Write(d.Headers), d.Data.Span, out var receiver);
         r.Wrote(receiver, end);
-        server.Settle.Delivered(ack, r.Reply, d.Metadata, receiver, end, r.AckNone, r.AckAll);
+        server.Settle.Delivered(ack, r.Reply, d.Metadata, receiver, end, r.AckNone, r.AckAll, epoch);
     }
 
     /// <summary>Reports the end of a request with the server's status (an effect of the engine, outside its lock).</summary>
@@ -223,7 +224,7 @@ internal sealed class PullService(NatsServer server)
 
         if (owed is not null)
         {
-            SettleTracker.ReadAt(owed, receiver!, end);
+            server.Settle.ReadAt(owed, receiver!, end);
             if (!server.Router.HasInterest(r.Reply))
             {
                 server.Settle.Repulled(r.Reply); // the subscription is already gone

@@ -130,6 +130,7 @@ internal sealed class PushService(NatsServer server)
     {
         var sub = l.Subscription;
         var ack = d.ReplyTo;
+        var epoch = server.Settle.LeaveEpoch;
         var end = sub.Connection.IsClosed ? -1 : sub.Connection.Deliver(sub, d.Subject, ack, WireHeaders.Write(d.Headers), d.Data.Span);
         l.Touched();
         bool held;
@@ -138,7 +139,7 @@ internal sealed class PushService(NatsServer server)
             held = _held.Count > 0 && _held.Contains(sub.Subject);
         }
 
-        server.Settle.Delivered(ack, l.Key, d.Metadata, end < 0 ? null : sub.Connection, end, d.Consumer.AckNone || held, d.Consumer.AckAll);
+        server.Settle.Delivered(ack, l.Key, d.Metadata, end < 0 ? null : sub.Connection, end, d.Consumer.AckNone || held, d.Consumer.AckAll, epoch);
     }
 }
 

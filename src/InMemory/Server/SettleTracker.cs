@@ -24,7 +24,15 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _deliveries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Entry>> _repulls = new(StringComparer.Ordinal);
+
+    /// <summary>The latest calls of <see cref="LeaveRead()"/>, each with its number and what it left (newest last).</summary>
+    private readonly Queue<(long Epoch, Func<Entry, bool> Quiet)> _leaves = new();
+    private long _leaveEpoch;
     private int _graceReleases;
+
+    /// <summary>Gets the number of the latest <see cref="LeaveRead()"/>: taken before a delivery is written, and handed
+    /// to <see cref="Delivered"/>.</summary>
+    public long LeaveEpoch => Interlocked.Read(ref _leaveEpoch);
 
     /// <summary>Gets how many answers were given up on after the unsettled grace (for diagnostics and tests).</summary>
     public int GraceReleases => Volatile.Read(ref _graceReleases);
@@ -42,8 +50,9 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
     }
 
     /// <summary>A delivery was written to <paramref name="connection"/> up to <paramref name="end"/>; the engine already
-    /// counted it in flight when it handed it over.</summary>
-    public void Delivered(string ackSubject, string reply, DeliveryInfo metadata, ServerConnection? connection, long end, bool ackNone, bool ackAll)
+    /// counted it in flight when it handed it over. <paramref name="epoch"/> is <see cref="LeaveEpoch"/> from before the
+    /// write.</summary>
+    public void Delivered(string ackSubject, string reply, DeliveryInfo metadata, ServerConnection? connection, long end, bool ackNone, bool ackAll, long epoch)
     {
         if (connection is null || end < 0)
         {
@@ -70,7 +79,7 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
             _deliveries[ackSubject] = e;
         }
 
-        connection.Outbox.WhenRead(end, e.MarkRead);
+        WhenRead(e, connection, end, epoch);
     }
 
     /// <summary>The client answered the delivery of <paramref name="ackSubject"/> (ack, nak or term).</summary>
@@ -104,7 +113,7 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
     /// <returns>The entry, to be marked read with <see cref="ReadAt"/>.</returns>
     public object AwaitRepull(string reply, ServerConnection connection)
     {
-        var e = new Entry(reply, connection, string.Empty, string.Empty, 0, ackAll: false, repull: true) { Reply = reply };
+        var e = new Entry(reply, connection, string.Empty, string.Empty, 0, ackAll: false, repull: true) { Reply = reply, Epoch = LeaveEpoch };
         engine.AddInFlight();
         lock (_gate)
         {
@@ -120,7 +129,7 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
     }
 
     /// <summary>Marks an entry of <see cref="AwaitRepull"/> read once the client has read up to <paramref name="end"/>.</summary>
-    public static void ReadAt(object entry, ServerConnection connection, long end)
+    public void ReadAt(object entry, ServerConnection connection, long end)
     {
         var e = (Entry)entry;
         if (end < 0)
@@ -129,7 +138,22 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
             return;
         }
 
+        WhenRead(e, connection, end, e.Epoch);
+    }
+
+    /// <summary>
+    /// Marks <paramref name="e"/> read once the client has dispatched its write (ending at <paramref name="end"/>).
+    /// <paramref name="epoch"/> is <see cref="LeaveEpoch"/> from before the write: the client can read it, and its code
+    /// call <see cref="LeaveRead()"/>, before this runs, and an entry read by then is left as if it had been seen.
+    /// </summary>
+    private void WhenRead(Entry e, ServerConnection connection, long end, long epoch)
+    {
+        e.End = end;
         connection.Outbox.WhenRead(end, e.MarkRead);
+        if (e.ReadAt != 0 && LeaveEpoch != epoch)
+        {
+            ReleaseWhere(o => ReferenceEquals(o, e) && LeftSince(epoch, o));
+        }
     }
 
     /// <summary>
@@ -212,11 +236,11 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
 
     /// <summary>Stops counting what clients have read and not answered.</summary>
     /// <returns>How many deliveries (and expired requests) stopped counting.</returns>
-    public int LeaveRead() => ReleaseWhere(_ => true);
+    public int LeaveRead() => Leave(static _ => true);
 
     /// <summary>Stops counting what clients have read and not answered of one consumer's deliveries.</summary>
     /// <returns>How many deliveries stopped counting.</returns>
-    public int LeaveRead(string stream, string consumer) => ReleaseWhere(e => !e.Repull && e.Stream == stream && e.Consumer == consumer);
+    public int LeaveRead(string stream, string consumer) => Leave(e => !e.Repull && e.Stream == stream && e.Consumer == consumer);
 
     /// <summary>Stops counting what a client read and has been silent about for the grace period.</summary>
     public void Tick(long now)
@@ -234,6 +258,35 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
         Interlocked.Add(ref _graceReleases, released);
     }
 
+    private int Leave(Func<Entry, bool> quiet)
+    {
+        lock (_gate)
+        {
+            _leaves.Enqueue((Interlocked.Increment(ref _leaveEpoch), quiet));
+            if (_leaves.Count > 64)
+            {
+                _leaves.Dequeue(); // a write that began 64 leaves ago has long been counted
+            }
+        }
+
+        return ReleaseWhere(quiet, handedOutIsRead: true);
+    }
+
+    /// <summary>Whether a LeaveRead numbered after <paramref name="epoch"/> left <paramref name="e"/>. Under
+    /// <see cref="_gate"/> (ReleaseWhere's predicate).</summary>
+    private bool LeftSince(long epoch, Entry e)
+    {
+        foreach (var (n, quiet) in _leaves)
+        {
+            if (n > epoch && quiet(e))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private List<Entry>? Take(string ackSubject)
     {
         lock (_gate)
@@ -242,12 +295,19 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
         }
     }
 
-    private int ReleaseWhere(Func<Entry, bool> quiet, bool readOnly = true)
+    /// <param name="quiet">Which entries to release.</param>
+    /// <param name="readOnly">Only entries the client has read (dispatched, or with <paramref name="handedOutIsRead"/>
+    /// handed to its reader).</param>
+    /// <param name="handedOutIsRead">Counts as read what was handed to the client's reader and may still be in its
+    /// dispatch: code that leaves what it has read can hold a message whose reader has not come back for more yet.</param>
+    private int ReleaseWhere(Func<Entry, bool> quiet, bool readOnly = true, bool handedOutIsRead = false)
     {
+        bool Read(Entry e) => e.ReadAt != 0 || (handedOutIsRead && e.End > 0 && e.Connection.Outbox.HandedOut >= e.End);
+
         List<Entry> released = [];
         lock (_gate)
         {
-            foreach (var e in _deliveries.Values.Where(e => (!readOnly || e.ReadAt != 0) && quiet(e)).ToList())
+            foreach (var e in _deliveries.Values.Where(e => (!readOnly || Read(e)) && quiet(e)).ToList())
             {
                 _deliveries.Remove(e.Key);
                 released.Add(e);
@@ -255,7 +315,7 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
 
             foreach (var (reply, list) in _repulls.ToList())
             {
-                var gone = list.Where(e => (!readOnly || e.ReadAt != 0) && quiet(e)).ToList();
+                var gone = list.Where(e => (!readOnly || Read(e)) && quiet(e)).ToList();
                 released.AddRange(gone);
                 list.RemoveAll(gone.Contains);
                 if (list.Count == 0)
@@ -299,6 +359,18 @@ internal sealed class SettleTracker(InMemoryJetStream engine, TimeSpan grace)
         public string Consumer { get; } = consumer;
 
         public ulong StreamSequence { get; } = streamSequence;
+
+        private long _end;
+
+        /// <summary>Gets or sets <see cref="LeaveEpoch"/> from before the answered write began.</summary>
+        public long Epoch { get; init; }
+
+        /// <summary>Gets or sets where the answered write ends in the connection's outbox (0 until known).</summary>
+        public long End
+        {
+            get => Interlocked.Read(ref _end);
+            set => Interlocked.Exchange(ref _end, value);
+        }
 
         public bool AckAll { get; } = ackAll;
 
