@@ -1,4 +1,3 @@
-using System.Text;
 using FluentAssertions;
 using Goflux.InMemory;
 using Microsoft.Extensions.Time.Testing;
@@ -26,18 +25,17 @@ public sealed class EngineLeaveUnsettledTests
         await engine.CreateOrUpdateConsumerAsync("S", new ConsumerConfig("c") { AckPolicy = ConsumerConfigAckPolicy.Explicit }, Ct);
         await engine.PublishAsync("s.a", "m1"u8.ToArray(), cancellationToken: Ct);
         var opts = engine.CreateNatsOpts();
-        await using var socket = await opts.SocketConnectionFactory!.ConnectAsync(new Uri(opts.Url), opts, Ct);
-        var reader = new RawReader(socket);
+        await using var reader = new RawReader(await opts.SocketConnectionFactory!.ConnectAsync(new Uri(opts.Url), opts, Ct));
         (await reader.ReadLineAsync()).Should().StartWith("INFO ");
-        await SendAsync(socket, "CONNECT {\"verbose\":false,\"headers\":true,\"protocol\":1}\r\nPING\r\n");
+        await reader.SendAsync("CONNECT {\"verbose\":false,\"headers\":true,\"protocol\":1}\r\nPING\r\n");
         (await reader.ReadLineAsync()).Should().Be("PONG");
 
         // A fetch of one, read off the socket: the reader does not come back for more bytes.
-        await SendAsync(socket, "SUB _INBOX.f 1\r\nPUB $JS.API.CONSUMER.MSG.NEXT.S.c _INBOX.f 11\r\n{\"batch\":1}\r\n");
+        await reader.SendAsync("SUB _INBOX.f 1\r\nPUB $JS.API.CONSUMER.MSG.NEXT.S.c _INBOX.f 11\r\n{\"batch\":1}\r\n");
         var msg = await reader.ReadLineAsync();
         var payload = await reader.ReadLineAsync();
         engine.LeaveUnsettled();
-        await SendAsync(socket, "UNSUB 1\r\n"); // the fetch goes away, as NATS.Net's does
+        await reader.SendAsync("UNSUB 1\r\n"); // the fetch goes away, as NATS.Net's does
         using var guard = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         guard.CancelAfter(TimeSpan.FromSeconds(60)); // a hang guard, not a timing assumption
         var idle = async () => await engine.WaitForIdleAsync(guard.Token);
@@ -49,34 +47,12 @@ public sealed class EngineLeaveUnsettledTests
         info.NumAckPending.Should().Be(1, "left unsettled, not settled");
     }
 
-    private static async Task SendAsync(INatsSocketConnection socket, string text) => await socket.SendAsync(Encoding.ASCII.GetBytes(text));
-
-    /// <summary>Reads lines, calling the socket only when no whole line is buffered.</summary>
+    /// <summary>A raw in-process socket, read line by line: the socket is called only when no whole line is buffered.</summary>
     private sealed class RawReader(INatsSocketConnection socket)
+        : ProtocolTests.LineReader((buffer, ct) => socket.ReceiveAsync(buffer).AsTask().WaitAsync(ct).ToValueTask())
     {
-        private readonly List<byte> _buffer = [];
+        public override async Task SendAsync(byte[] bytes) => await socket.SendAsync(bytes);
 
-        public async Task<string> ReadLineAsync()
-        {
-            while (true)
-            {
-                var nl = _buffer.IndexOf((byte)'\n');
-                if (nl >= 0)
-                {
-                    var line = Encoding.ASCII.GetString(_buffer.GetRange(0, nl).ToArray()).TrimEnd('\r');
-                    _buffer.RemoveRange(0, nl + 1);
-                    return line;
-                }
-
-                var chunk = new byte[4096];
-                var n = await socket.ReceiveAsync(chunk).AsTask().WaitAsync(TimeSpan.FromSeconds(30), Ct);
-                if (n == 0)
-                {
-                    throw new InvalidOperationException("the connection closed");
-                }
-
-                _buffer.AddRange(chunk.AsSpan(0, n).ToArray());
-            }
-        }
+        public override ValueTask DisposeAsync() => socket.DisposeAsync();
     }
 }

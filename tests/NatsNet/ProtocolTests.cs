@@ -164,7 +164,7 @@ public abstract class ProtocolTests : IAsyncLifetime
     }
 
     /// <summary>Reads lines over any receive function.</summary>
-    protected abstract class LineReader(Func<Memory<byte>, CancellationToken, ValueTask<int>> receive) : IRawConnection
+    internal abstract class LineReader(Func<Memory<byte>, CancellationToken, ValueTask<int>> receive) : IRawConnection
     {
         private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
         private readonly List<byte> _buffer = [];
