@@ -18,16 +18,18 @@ public sealed class Message<T>
     private readonly IMessageAcker? _acker;
     private readonly Action<AckOutcome, bool>? _onSettled;
 
-    /// <summary>The delivery metadata: a boxed <see cref="DeliveryInfo"/>, or the acker when it holds the same
-    /// metadata (<see cref="IMessageAcker.Delivery"/>), so a delivered message keeps no copy of it.</summary>
-    private readonly object? _delivery;
-
-    /// <summary>The term reason (a string) or the nak delay (a boxed <see cref="TimeSpan"/>): a message is settled one
-    /// way only, so one field holds what either way carries (every delivered message pays for its fields).</summary>
-    private object? _detail;
+    /// <summary>What the message carries beside its acker, in one field (every delivered message pays for its
+    /// fields): <see langword="null"/>; the delivery metadata as a boxed <see cref="DeliveryInfo"/> where the acker does
+    /// not hold the same (<see cref="IMessageAcker.Delivery"/>, read through instead, so a delivered message keeps no
+    /// copy); the term reason (a string) or the nak delay (a boxed <see cref="TimeSpan"/>) once settled that way; or
+    /// both of the last two as a <see cref="DeliveryAndDetail"/>.</summary>
+    private object? _extra;
     private int _settled;
     private byte _outcome;
     private volatile bool _detached;
+
+    /// <summary>The delivery metadata is the acker's (<see cref="IMessageAcker.Delivery"/>).</summary>
+    private readonly bool _deliveryFromAcker;
 
     /// <summary>
     /// Initializes a new instance of the <see cref="Message{T}"/> class.
@@ -50,9 +52,12 @@ public sealed class Message<T>
         Payload = payload;
         Headers = headers ?? MessageHeaders.Empty;
         MessageId = messageId;
-        _delivery = delivery is { } d
-            ? acker?.Delivery is { } held && held == d ? acker : d
-            : null;
+        if (delivery is { } d)
+        {
+            _deliveryFromAcker = acker?.Delivery is { } held && held == d;
+            _extra = _deliveryFromAcker ? null : d;
+        }
+
         _acker = acker;
         _onSettled = onSettled;
     }
@@ -70,7 +75,14 @@ public sealed class Message<T>
     public string? MessageId { get; }
 
     /// <summary>Gets the delivery metadata, or <see langword="null"/> where the transport has none.</summary>
-    public DeliveryInfo? Delivery => _delivery is IMessageAcker acker ? acker.Delivery : (DeliveryInfo?)_delivery;
+    public DeliveryInfo? Delivery => _deliveryFromAcker
+        ? _acker!.Delivery
+        : _extra switch
+        {
+            DeliveryInfo d => d,
+            DeliveryAndDetail both => both.Delivery,
+            _ => null,
+        };
 
     /// <summary>Gets how the message was settled; <see cref="AckOutcome.None"/> until then.</summary>
     public AckOutcome Outcome
@@ -80,10 +92,10 @@ public sealed class Message<T>
     }
 
     /// <summary>Gets the terminate reason, when the message was terminated with one.</summary>
-    public string? TermReason => _detail as string;
+    public string? TermReason => Detail as string;
 
     /// <summary>Gets the delay of a nak with delay, when the message was settled that way.</summary>
-    public TimeSpan? NakDelay => _detail is TimeSpan delay ? delay : null;
+    public TimeSpan? NakDelay => Detail is TimeSpan delay ? delay : null;
 
     /// <summary>Gets a value indicating whether the message has been settled.</summary>
     public bool IsSettled => Volatile.Read(ref _settled) != 0;
@@ -139,7 +151,7 @@ public sealed class Message<T>
             return SettleAsync(AckOutcome.Naked, (TimeSpan?)null, static (acker, d, ct) => acker.NakAsync(d, ct), cancellationToken);
         }
 
-        _detail = delay;
+        SetDetail(delay);
         return SettleAsync(AckOutcome.NakedWithDelay, (TimeSpan?)delay, static (acker, d, ct) => acker.NakAsync(d, ct), cancellationToken);
     }
 
@@ -170,7 +182,11 @@ public sealed class Message<T>
             return SettleAsync(AckOutcome.Acked, 0, static (acker, _, ct) => acker.AckAsync(ct), cancellationToken);
         }
 
-        _detail = reason;
+        if (reason is not null)
+        {
+            SetDetail(reason);
+        }
+
         return SettleAsync(AckOutcome.Terminated, reason, static (acker, r, ct) => acker.TermAsync(r, ct), cancellationToken);
     }
 
@@ -203,7 +219,20 @@ public sealed class Message<T>
     /// <summary>Hands settling over to whoever reads the message from a channel: the subscriber will not auto-ack it.</summary>
     internal void Detach() => _detached = true;
 
+    /// <summary>The term reason or nak delay, or <see langword="null"/>.</summary>
+    private object? Detail => _extra switch
+    {
+        DeliveryInfo => null,
+        DeliveryAndDetail both => both.Detail,
+        var detail => detail,
+    };
+
     private bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
+
+    /// <summary>Keeps what the settling carries; called once, by the call that settled the message. A reader of
+    /// <see cref="Delivery"/> on another thread sees the metadata before and after.</summary>
+    private void SetDetail(object detail) =>
+        _extra = _extra is DeliveryInfo delivery ? new DeliveryAndDetail(delivery, detail) : detail;
 
     private ValueTask<bool> SettleAsync<TState>(AckOutcome outcome, TState state, Func<IMessageAcker, TState, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
     {
@@ -254,5 +283,13 @@ public sealed class Message<T>
 
         _onSettled?.Invoke(Outcome, false);
         return true;
+    }
+
+    /// <summary>A message's own delivery metadata and what its settling carried.</summary>
+    private sealed class DeliveryAndDetail(DeliveryInfo delivery, object detail)
+    {
+        public DeliveryInfo Delivery { get; } = delivery;
+
+        public object Detail { get; } = detail;
     }
 }

@@ -61,6 +61,15 @@ public sealed class InMemoryDelivery : IMessageAcker
     /// <summary>Gets the consumer that made the delivery.</summary>
     internal ConsumerState Consumer { get; }
 
+    /// <summary>Gets the message's stream sequence, as <see cref="Metadata"/> does without building it.</summary>
+    internal ulong StreamSequence => _streamSequence;
+
+    /// <summary>Gets the delivery's consumer sequence.</summary>
+    internal ulong ConsumerSequence => _consumerSequence;
+
+    /// <summary>Gets the delivery count.</summary>
+    internal ulong NumDelivered => _numDelivered;
+
     /// <summary>Acknowledges the message.</summary>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>A completed task, or one failed with <see cref="ObjectDisposedException"/> when the engine was disposed.</returns>

@@ -63,6 +63,44 @@ public class MessageTests
         withoutDelivery.Delivery.Should().BeNull("a message built without metadata has none, whatever its acker holds");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TermOrNakWithDelay_MessageKeepingItsOwnMetadata_KeepsBothTheMetadataAndWhatTheSettlingCarried(bool term)
+    {
+        // Arrange: the metadata is the message's own (the acker holds other), so the message keeps it beside the
+        // term reason or nak delay it is settled with.
+        var acker = new RecordingAcker { Delivery = Delivery with { StreamSequence = 1 } };
+        var message = new Message<string>("a", "p", delivery: Delivery, acker: acker);
+
+        // Act
+        var settled = term
+            ? await message.TermAsync("poison", TestContext.Current.CancellationToken)
+            : await message.NakAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        // Assert
+        settled.Should().BeTrue();
+        message.Delivery.Should().Be(Delivery);
+        message.TermReason.Should().Be(term ? "poison" : null);
+        message.NakDelay.Should().Be(term ? null : TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task TermAsync_NoReason_KeepsTheMetadataAndReportsNoReason()
+    {
+        // Arrange
+        var message = new Message<string>("a", "p", delivery: Delivery, acker: new RecordingAcker());
+
+        // Act
+        await message.TermAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        // Assert
+        message.Outcome.Should().Be(AckOutcome.Terminated);
+        message.TermReason.Should().BeNull();
+        message.NakDelay.Should().BeNull();
+        message.Delivery.Should().Be(Delivery);
+    }
+
     [Fact]
     public void Constructor_NoHeaders_UsesReadOnlyEmpty()
     {

@@ -20,8 +20,7 @@ internal sealed partial class ConsumerState
 
         var now = _ctx.Now;
         Touch(now);
-        var md = delivery.Metadata;
-        var (sseq, dseq, dc) = (md.StreamSequence, md.ConsumerSequence, md.NumDelivered);
+        var (sseq, dseq, dc) = (delivery.StreamSequence, delivery.ConsumerSequence, delivery.NumDelivered);
         switch (kind)
         {
             case InMemoryDelivery.AckKind.Ack:
