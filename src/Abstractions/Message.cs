@@ -41,23 +41,26 @@ public sealed class Message<T>
     /// <param name="delivery">The delivery metadata, or <see langword="null"/> where the transport has none.</param>
     /// <param name="acker">The transport's acknowledgement operations, or <see langword="null"/> for none.</param>
     public Message(string subject, T payload, MessageHeaders? headers = null, string? messageId = null, DeliveryInfo? delivery = null, IMessageAcker? acker = null)
-        : this(subject, payload, headers, messageId, delivery, acker, null)
+        : this(subject, payload, headers, messageId, acker, null)
     {
+        (_deliveryFromAcker, _extra) = Keep(delivery, acker);
     }
 
-    internal Message(string subject, T payload, MessageHeaders? headers, string? messageId, DeliveryInfo? delivery, IMessageAcker? acker, Action<AckOutcome, bool>? onSettled)
+    /// <summary>A delivered message: its metadata is read through its acker where the delivery says it is the acker's
+    /// (<see cref="IncomingMessage.DeliveryFromAcker"/>: never copied, never compared, never built unless asked for).</summary>
+    internal Message(string subject, T payload, MessageHeaders? headers, string? messageId, in IncomingMessage incoming, Action<AckOutcome, bool>? onSettled)
+        : this(subject, payload, headers, messageId, incoming.Acker, onSettled)
+    {
+        (_deliveryFromAcker, _extra) = incoming.DeliveryFromAcker ? (true, null) : Keep(incoming.Delivery, incoming.Acker);
+    }
+
+    private Message(string subject, T payload, MessageHeaders? headers, string? messageId, IMessageAcker? acker, Action<AckOutcome, bool>? onSettled)
     {
         ArgumentNullException.ThrowIfNull(subject);
         Subject = subject;
         Payload = payload;
         Headers = headers ?? MessageHeaders.Empty;
         MessageId = messageId;
-        if (delivery is { } d)
-        {
-            _deliveryFromAcker = acker?.Delivery is { } held && held == d;
-            _extra = _deliveryFromAcker ? null : d;
-        }
-
         _acker = acker;
         _onSettled = onSettled;
     }
@@ -226,6 +229,12 @@ public sealed class Message<T>
         DeliveryAndDetail both => both.Detail,
         var detail => detail,
     };
+
+    /// <summary>Where given metadata lives: read through the acker when it holds the same, else kept boxed.</summary>
+    private static (bool FromAcker, object? Own) Keep(DeliveryInfo? delivery, IMessageAcker? acker) =>
+        delivery is not { } d ? (false, null)
+        : acker?.Delivery is { } held && held == d ? (true, null)
+        : (false, d);
 
     private bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
 

@@ -217,7 +217,7 @@ public sealed class InMemorySubscriber<T> : ISubscriber<T>
                         try
                         {
                             await pipeline.ProcessAsync(
-                                new IncomingMessage(delivery.Subject, delivery.Data, delivery.Headers, delivery.Metadata, delivery),
+                                new IncomingMessage(delivery.Subject, delivery.Data, delivery.Headers, delivery),
                                 handler,
                                 token).ConfigureAwait(false);
                         }

@@ -60,7 +60,7 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
     private readonly SubscriptionStatusSource _status;
     private readonly string _stream;
     private readonly string _name;
-    private ServerCapabilities? _capabilities;
+    private JetStreamAckContext? _context;
 
     /// <summary>
     /// Initializes a new instance of the <see cref="JetStreamSubscriber{T}"/> class.
@@ -222,36 +222,27 @@ public sealed class JetStreamSubscriber<T> : ISubscriber<T>
 
     private ValueTask ProcessAsync(DeliveryPipeline<T> pipeline, INatsJSMsg<DecodedPayload<T>> msg, MessageHandler<T> handler, CancellationToken cancellationToken)
     {
-        DeliveryInfo? delivery = AckSubject.TryParse(msg.ReplyTo, _stream, _name, out var parsed)
-            ? parsed
-            : msg.Metadata is { } m
-                ? new DeliveryInfo(m.Stream, m.Consumer, m.Sequence.Stream, m.Sequence.Consumer, m.NumDelivered, m.NumPending, m.Timestamp)
-                : null;
         var incoming = new IncomingMessage(
             msg.Subject,
             ReadOnlyMemory<byte>.Empty, // decoded on NATS.Net's reader already (msg.Data)
             HeaderConversion.FromNats(msg.Headers, msg.Subject, _logger),
-            delivery,
-            new JetStreamAcker<DecodedPayload<T>>(msg, CapabilitiesOf(msg.Connection), delivery));
+            new JetStreamAcker<DecodedPayload<T>>(msg, ContextOf(msg.Connection)));
         return pipeline.ProcessAsync(incoming, msg.Data, handler, cancellationToken);
     }
 
-    private AckCapabilities CapabilitiesOf(INatsConnection? connection)
+    private JetStreamAckContext ContextOf(INatsConnection? connection)
     {
         // The server's INFO object changes only on (re)connect; remember the answer for the current one.
         var info = connection?.ServerInfo;
-        var cached = _capabilities;
+        var cached = _context;
         if (cached is not null && ReferenceEquals(cached.Info, info))
         {
-            return cached.Capabilities;
+            return cached;
         }
 
         var capabilities = JetStreamAcker.Base | (ServerVersion.SupportsTermReason(info) ? AckCapabilities.TermReason : AckCapabilities.None);
-        _capabilities = new ServerCapabilities(info, capabilities);
-        return capabilities;
+        return _context = new JetStreamAckContext(_stream, _name, info, capabilities);
     }
-
-    private sealed record ServerCapabilities(INatsServerInfo? Info, AckCapabilities Capabilities);
 
     /// <summary>
     /// Decodes a delivery's data with the subscription's pipeline where NATS.Net deserializes, on its socket reader, as

@@ -380,6 +380,60 @@ public class DeliveryPipelineTests
     }
 
     [Fact]
+    public async Task ProcessAsync_DeliveryTheAckersOwn_MessageReadsItThroughTheAckerOnlyWhenAsked()
+    {
+        // Arrange
+        var sut = CreateSut();
+        // The first delivery names the consumer's stream for the metrics; the pipeline does not ask again.
+        await sut.ProcessAsync(Incoming("first", delivery: Delivery), (_, _) => ValueTask.CompletedTask, TestContext.Current.CancellationToken);
+        var acker = new RecordingAcker { Delivery = Delivery };
+        Message<string>? seen = null;
+        var readsInHandler = -1;
+
+        // Act
+        await sut.ProcessAsync(new IncomingMessage("orders.created", "x"u8.ToArray(), null, acker), (m, _) =>
+        {
+            seen = m;
+            readsInHandler = acker.DeliveryReads;
+            return ValueTask.CompletedTask;
+        }, TestContext.Current.CancellationToken);
+        acker.Delivery = Delivery with { NumPending = 0 };
+        var later = seen!.Delivery;
+
+        // Assert
+        readsInHandler.Should().Be(0, "a delivery whose metadata no one reads never asks its acker for it");
+        later.Should().Be(Delivery with { NumPending = 0 }, "the message keeps no copy: it reads the acker's metadata when asked");
+        acker.Calls.Should().Equal(new AckCall(AckKind.Ack));
+    }
+
+    [Fact]
+    public void IncomingMessage_DeliveryTheAckersOwn_ReadsTheAckersCurrentMetadata()
+    {
+        // Arrange
+        var acker = new RecordingAcker();
+        var incoming = new IncomingMessage("orders.created", ReadOnlyMemory<byte>.Empty, null, acker);
+        var before = incoming.Delivery;
+
+        // Act
+        acker.Delivery = Delivery;
+
+        // Assert
+        before.Should().BeNull();
+        incoming.Delivery.Should().Be(Delivery);
+        incoming.Acker.Should().BeSameAs(acker);
+    }
+
+    [Fact]
+    public void IncomingMessage_DeliveryTheAckersOwnWithoutAnAcker_Throws()
+    {
+        // Act
+        var act = () => new IncomingMessage("orders.created", ReadOnlyMemory<byte>.Empty, null, null!);
+
+        // Assert
+        act.Should().Throw<ArgumentNullException>().WithParameterName("acker");
+    }
+
+    [Fact]
     public async Task ProcessAsync_NoDeliveryInfo_MessageDeliveryIsNull()
     {
         // Arrange

@@ -108,8 +108,7 @@ public sealed class DeliveryPipeline<T>
             decoded.Payload,
             ApplicationHeaders(wire),
             wire?[WireHeaders.MessageId],
-            incoming.Delivery,
-            incoming.Acker,
+            incoming,
             _onSettled);
 
         var previous = Activity.Current;
@@ -165,7 +164,7 @@ public sealed class DeliveryPipeline<T>
             RecordConsumed(incoming.Subject, "decode");
         }
 
-        var failed = new Message<T>(incoming.Subject, default!, null, null, incoming.Delivery, incoming.Acker, _onSettled);
+        var failed = new Message<T>(incoming.Subject, default!, null, null, incoming, _onSettled);
         await SettleQuietlyAsync(failed, m => m.TermAsync(FailureText.Reason("decode failed: ", decodeError), CancellationToken.None)).ConfigureAwait(false);
     }
 

@@ -38,7 +38,9 @@ public interface IMessageAcker
     /// <summary>
     /// Gets the metadata of the delivery this acker settles, when the acker holds it: a <see cref="Message{T}"/> the
     /// delivery pipeline builds over such an acker reads <see cref="Message{T}.Delivery"/> from it instead of keeping a
-    /// copy. <see langword="null"/> (the default) when the acker does not hold it.
+    /// copy (always, for a delivery built with
+    /// <see cref="IncomingMessage(string, ReadOnlyMemory{byte}, MessageHeaders?, IMessageAcker)"/>, which never asks for
+    /// it unless someone reads it). <see langword="null"/> (the default) when the acker does not hold it.
     /// </summary>
     DeliveryInfo? Delivery => null;
 }

@@ -5,6 +5,8 @@ namespace Goflux.Transport;
 /// </summary>
 public readonly struct IncomingMessage
 {
+    private readonly DeliveryInfo? _delivery;
+
     /// <summary>
     /// Initializes a new instance of the <see cref="IncomingMessage"/> struct.
     /// </summary>
@@ -18,8 +20,30 @@ public readonly struct IncomingMessage
         Subject = subject;
         Body = body;
         Headers = headers;
-        Delivery = delivery;
+        _delivery = delivery;
         Acker = acker;
+    }
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="IncomingMessage"/> struct whose delivery metadata is the acker's
+    /// (<see cref="IMessageAcker.Delivery"/>): nothing is copied, and the <see cref="Message{T}"/> the delivery pipeline
+    /// builds reads <see cref="Message{T}.Delivery"/> from the acker when asked. A transport whose acker can produce
+    /// the metadata (from fields it keeps anyway, or by parsing an ack subject) uses this one, so a delivery whose
+    /// metadata no one reads costs nothing for it.
+    /// </summary>
+    /// <param name="subject">The subject the message was published to.</param>
+    /// <param name="body">The encoded payload.</param>
+    /// <param name="headers">The wire headers, or <see langword="null"/>.</param>
+    /// <param name="acker">The acknowledgement operations, which hold the delivery metadata.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="acker"/> is <see langword="null"/>.</exception>
+    public IncomingMessage(string subject, ReadOnlyMemory<byte> body, MessageHeaders? headers, IMessageAcker acker)
+    {
+        ArgumentNullException.ThrowIfNull(acker);
+        Subject = subject;
+        Body = body;
+        Headers = headers;
+        Acker = acker;
+        DeliveryFromAcker = true;
     }
 
     /// <summary>Gets the subject.</summary>
@@ -31,9 +55,13 @@ public readonly struct IncomingMessage
     /// <summary>Gets the wire headers, or <see langword="null"/>.</summary>
     public MessageHeaders? Headers { get; }
 
-    /// <summary>Gets the delivery metadata, or <see langword="null"/>.</summary>
-    public DeliveryInfo? Delivery { get; }
+    /// <summary>Gets the delivery metadata, or <see langword="null"/>: the acker's when the delivery was built over it
+    /// without a copy.</summary>
+    public DeliveryInfo? Delivery => DeliveryFromAcker ? Acker!.Delivery : _delivery;
 
     /// <summary>Gets the acknowledgement operations, or <see langword="null"/>.</summary>
     public IMessageAcker? Acker { get; }
+
+    /// <summary>Gets a value indicating whether the delivery metadata is the acker's, read through it, never copied.</summary>
+    internal bool DeliveryFromAcker { get; }
 }

@@ -20,8 +20,23 @@ internal sealed class RecordingAcker(AckCapabilities capabilities = AckCapabilit
 
     public AckCapabilities Capabilities { get; } = capabilities;
 
+    private DeliveryInfo? _delivery;
+    private int _deliveryReads;
+
     /// <summary>Gets or sets the delivery metadata the acker holds (<see cref="IMessageAcker.Delivery"/>), if any.</summary>
-    public DeliveryInfo? Delivery { get; set; }
+    public DeliveryInfo? Delivery
+    {
+        get
+        {
+            Interlocked.Increment(ref _deliveryReads);
+            return _delivery;
+        }
+
+        set => _delivery = value;
+    }
+
+    /// <summary>Gets how many times <see cref="Delivery"/> was read.</summary>
+    public int DeliveryReads => Volatile.Read(ref _deliveryReads);
 
     /// <summary>When set, every call records itself and then fails with this exception.</summary>
     public Exception? FailWith { get; set; }
