@@ -20,15 +20,21 @@ internal sealed class JetStreamTransportPublisher : ITransportPublisher
     private static readonly INatsDeserialize<PubAckResponse> AckSerializer = new NatsJsonContextSerializer<PubAckResponse>(PubAckJsonContext.Default);
     private static readonly INatsSerialize<ReadOnlyMemory<byte>> BodySerializer = NatsRawSerializer<ReadOnlyMemory<byte>>.Default;
 
+    /// <summary>The reply options when the publish deadline runs on the system clock: that deadline ends the wait for
+    /// the acknowledgement on time, so NATS.Net is not asked to arm a second timer for the same wait.</summary>
+    private static readonly NatsSubOpts UntimedReply = new() { Timeout = System.Threading.Timeout.InfiniteTimeSpan, ThrowIfNoResponders = false };
+
     private readonly INatsJSContext _js;
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _timeProvider;
+    private readonly bool _systemClock;
 
     internal JetStreamTransportPublisher(INatsJSContext js, PublisherOptions options)
     {
         _js = js;
         _timeout = options.PublishTimeout;
         _timeProvider = options.TimeProvider;
+        _systemClock = ReferenceEquals(_timeProvider, TimeProvider.System);
     }
 
     /// <inheritdoc />
@@ -73,7 +79,9 @@ internal sealed class JetStreamTransportPublisher : ITransportPublisher
                 BodySerializer,
                 AckSerializer,
                 requestOpts: null,
-                replyOpts: new NatsSubOpts { Timeout = remaining, ThrowIfNoResponders = false },
+                // Another clock (a fake one in tests) may never move: NATS.Net's own timeout, on real time, still
+                // ends a wait for an acknowledgement that never comes.
+                replyOpts: _systemClock ? UntimedReply : new NatsSubOpts { Timeout = remaining, ThrowIfNoResponders = false },
                 token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)

@@ -72,6 +72,53 @@ public sealed class PublishOutcomeTests(NatsServerFixture server)
         (await silent.Msgs.ReadAsync(ct)).Subject.Should().Be(subject, "the message was sent");
     }
 
+    [Theory]
+    [InlineData(NatsRequestReplyMode.Direct, false)]
+    [InlineData(NatsRequestReplyMode.SharedInbox, false)]
+    [InlineData(NatsRequestReplyMode.Direct, true)]
+    [InlineData(NatsRequestReplyMode.SharedInbox, true)]
+    public async Task PublishAsync_EitherRequestReplyModeAndClock_StoresAndEndsOnTimeWithoutAnAcknowledgement(NatsRequestReplyMode mode, bool fakeClock)
+    {
+        // The wait for the acknowledgement ends on the publish deadline's clock; with a clock that never moves (a fake
+        // one nobody advances), NATS.Net's own timeout on real time still ends it.
+        var ct = TestContext.Current.CancellationToken;
+        var url = await server.StartAsync(ct);
+        await using var connection = new NatsConnection(NatsOpts.Default with { Url = url, RequestReplyMode = mode });
+        var js = connection.CreateJetStreamContext();
+        var id = Guid.NewGuid().ToString("N")[..12];
+        await js.CreateStreamAsync(new StreamConfig("M" + id, ["m" + id + ".>"]) { Storage = StreamConfigStorage.Memory }, ct);
+        try
+        {
+            var timeout = TimeSpan.FromMilliseconds(500);
+            var options = PublisherOptions.Default with { PublishTimeout = timeout };
+            if (fakeClock)
+            {
+                options = options with { TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider() };
+            }
+
+            await using var publisher = new JetStreamPublisher<Event>(js, EventJsonContext.Codec, options);
+            await using var silent = await connection.SubscribeCoreAsync<byte[]>("silent." + id, cancellationToken: ct);
+            await connection.PingAsync(ct);
+
+            var stored = await publisher.PublishAsync("m" + id + ".a", new Event("1", "stored"), cancellationToken: ct);
+            using var cap = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cap.CancelAfter(timeout + Tolerance + Tolerance); // a wait nothing ends fails here instead of hanging
+            var clock = Stopwatch.StartNew();
+            var act = async () => await publisher.PublishAsync("silent." + id, new Event("2", "into the void"), cancellationToken: cap.Token);
+            var thrown = (await act.Should().ThrowAsync<GofluxException>()).Which;
+            var took = clock.Elapsed;
+
+            stored.Sequence.Should().Be(1);
+            thrown.PublishOutcome.Should().Be(PublishOutcome.Unknown);
+            thrown.Message.Should().Contain("no acknowledgement within the publish timeout");
+            took.Should().BeGreaterThan(timeout - TimeSpan.FromMilliseconds(50)).And.BeLessThan(timeout + Tolerance);
+        }
+        finally
+        {
+            await js.DeleteStreamAsync("M" + id, CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task PublishAsync_CancelledWhileWaitingForTheAcknowledgement_OutcomeUnknownNotACancellation()
     {
