@@ -30,15 +30,8 @@ internal sealed class JetStreamAckContext(string stream, string consumer, INatsS
 /// <typeparam name="TData">The type NATS.Net deserialized the delivery's data to.</typeparam>
 internal sealed class JetStreamAcker<TData> : IMessageAcker
 {
-    /// <summary>Marks a delivery whose reply subject carries no metadata.</summary>
-    private static readonly object NoMetadata = new();
-
     private readonly INatsJSMsg<TData> _msg;
     private readonly JetStreamAckContext _context;
-
-    /// <summary>The metadata once read (boxed), <see cref="NoMetadata"/>, or <see langword="null"/> until asked for:
-    /// most handlers never read it, so most deliveries never parse their ack subject.</summary>
-    private object? _delivery;
 
     internal JetStreamAcker(INatsJSMsg<TData> msg, JetStreamAckContext context)
     {
@@ -49,23 +42,17 @@ internal sealed class JetStreamAcker<TData> : IMessageAcker
     /// <inheritdoc />
     public AckCapabilities Capabilities => _context.Capabilities;
 
-    /// <summary>Gets the delivery's metadata, read from its ack subject on first use (the message built over this acker
-    /// keeps no copy).</summary>
-    public DeliveryInfo? Delivery
-    {
-        get
-        {
-            // Two threads reading at once both parse the same subject to the same value; either box may win.
-            var read = Volatile.Read(ref _delivery);
-            if (read is null)
-            {
-                read = Read() is { } parsed ? parsed : NoMetadata;
-                Volatile.Write(ref _delivery, read);
-            }
-
-            return read is DeliveryInfo delivery ? delivery : null;
-        }
-    }
+    /// <summary>
+    /// Gets the delivery's metadata, read from its ack subject each time it is asked for, without allocating (the
+    /// consumer's stream and consumer names are reused): most handlers never read it, so most deliveries never parse
+    /// their ack subject, and the acker keeps no copy (the message built over it keeps none either).
+    /// </summary>
+    public DeliveryInfo? Delivery =>
+        AckSubject.TryParse(_msg.ReplyTo, _context.Stream, _context.Consumer, out var parsed)
+            ? parsed
+            : _msg.Metadata is { } m
+                ? new DeliveryInfo(m.Stream, m.Consumer, m.Sequence.Stream, m.Sequence.Consumer, m.NumDelivered, m.NumPending, m.Timestamp)
+                : null;
 
     /// <inheritdoc />
     public ValueTask AckAsync(CancellationToken cancellationToken) => _msg.AckAsync(null, cancellationToken);
@@ -84,11 +71,4 @@ internal sealed class JetStreamAcker<TData> : IMessageAcker
         !string.IsNullOrEmpty(reason) && (Capabilities & AckCapabilities.TermReason) != 0
             ? _msg.AckTerminateAsync(new AckOpts { TerminateReason = reason }, cancellationToken)
             : _msg.AckTerminateAsync(null, cancellationToken);
-
-    private DeliveryInfo? Read() =>
-        AckSubject.TryParse(_msg.ReplyTo, _context.Stream, _context.Consumer, out var parsed)
-            ? parsed
-            : _msg.Metadata is { } m
-                ? new DeliveryInfo(m.Stream, m.Consumer, m.Sequence.Stream, m.Sequence.Consumer, m.NumDelivered, m.NumPending, m.Timestamp)
-                : null;
 }
