@@ -13,7 +13,7 @@ namespace Goflux.InMemory;
 /// </remarks>
 public sealed class InMemoryDelivery : IMessageAcker
 {
-    private readonly byte[] _data;
+    private readonly ReadOnlyMemory<byte> _data;
 
     // The metadata, kept flat (the stream and consumer names are the consumer's): Metadata builds it on demand.
     private readonly ulong _streamSequence;
@@ -22,7 +22,7 @@ public sealed class InMemoryDelivery : IMessageAcker
     private readonly ulong _numPending;
     private readonly long _timestampTicks;
 
-    internal InMemoryDelivery(ConsumerState consumer, string subject, byte[] data, MessageHeaders? headers, DeliveryInfo metadata)
+    internal InMemoryDelivery(ConsumerState consumer, string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers, DeliveryInfo metadata)
     {
         Consumer = consumer;
         Subject = subject;
@@ -38,7 +38,9 @@ public sealed class InMemoryDelivery : IMessageAcker
     /// <summary>Gets the subject the message was stored under.</summary>
     public string Subject { get; }
 
-    /// <summary>Gets the stored payload bytes.</summary>
+    /// <summary>Gets the stored payload bytes: read-only, and unchanged for as long as they are held, even after the
+    /// message leaves the stream. They are a slice of a page the engine shares between payloads (at most 128 KB), which
+    /// stays in memory while anything holds a slice of it; copy them to keep them long.</summary>
     public ReadOnlyMemory<byte> Data => _data;
 
     /// <summary>Gets the stored headers, verbatim (S-22), or <see langword="null"/>.</summary>

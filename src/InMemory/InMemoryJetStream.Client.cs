@@ -228,7 +228,7 @@ public sealed partial class InMemoryJetStream
         }
 
         var subject = s.Get(metadata.StreamSequence)?.Subject ?? string.Empty;
-        c.Acknowledge(new InMemoryDelivery(c, subject, [], null, metadata), kind, delay, reason);
+        c.Acknowledge(new InMemoryDelivery(c, subject, ReadOnlyMemory<byte>.Empty, null, metadata), kind, delay, reason);
         return true;
     }
 

@@ -25,7 +25,7 @@ public sealed partial class InMemoryJetStream
         // max_control_line: it closes the connection (measured on 2.10.27 with a 5,000-byte subject). The raw engine
         // refuses such a subject before storing anything, at the limit goflux's publish pipeline uses.
         Subjects.ValidateLength(subject);
-        return new(Publish(subject, data.ToArray(), headers?.Clone()));
+        return new(Publish(subject, data.Span, headers?.Clone()));
     }
 
 
@@ -75,7 +75,7 @@ public sealed partial class InMemoryJetStream
     }
 
     /// <summary>Publishes bytes the caller hands over (not copied).</summary>
-    internal PublishResult Publish(string subject, byte[] data, MessageHeaders? headers)
+    internal PublishResult Publish(string subject, ReadOnlySpan<byte> data, MessageHeaders? headers)
     {
         PublishResult result;
         bool lost;
@@ -84,7 +84,7 @@ public sealed partial class InMemoryJetStream
             _ctx.ThrowIfDisposed();
             ApplyPublishFaults(subject);
             var headerBytes = StreamState.HeaderBytes(headers);
-            var payload = data.LongLength + headerBytes;
+            var payload = (long)data.Length + headerBytes;
             if (Options.MaxPayload > 0 && payload > Options.MaxPayload)
             {
                 throw new GofluxException(GofluxStage.Publish, string.Create(CultureInfo.InvariantCulture, $"maximum payload exceeded: {payload} bytes over {Options.MaxPayload}"), subject: subject)

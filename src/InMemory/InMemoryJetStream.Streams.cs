@@ -56,6 +56,7 @@ public sealed partial class InMemoryJetStream
         using var op = _ctx.Enter();
         var s = _ctx.GetStream(stream);
         s.Delete(ConsumerDeleted());
+        s.Store.ReleasePayloads();
         _ctx.Streams.Remove(stream);
         _ctx.StreamsChanged();
         return default;

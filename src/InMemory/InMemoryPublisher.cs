@@ -48,7 +48,7 @@ public sealed class InMemoryPublisher<T> : IPublisher<T>
         public ValueTask<PublishResult> PublishAsync(OutgoingMessage message, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            return new(engine.Publish(message.Subject, message.Body.ToArray(), message.Headers));
+            return new(engine.Publish(message.Subject, message.Body.Span, message.Headers));
         }
     }
 }

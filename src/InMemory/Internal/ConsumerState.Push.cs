@@ -171,6 +171,6 @@ internal sealed partial class ConsumerState
 
         var headers = m.Headers?.Clone() ?? new MessageHeaders();
         headers.Add("Nats-Msg-Size", m.Data.Length.ToString(CultureInfo.InvariantCulture));
-        return new InMemoryDelivery(this, m.Subject, [], headers, info);
+        return new InMemoryDelivery(this, m.Subject, ReadOnlyMemory<byte>.Empty, headers, info);
     }
 }

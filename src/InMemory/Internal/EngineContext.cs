@@ -52,6 +52,9 @@ internal sealed class EngineContext
 
     public Faults Faults { get; } = new();
 
+    /// <summary>Gets the pages every stream's payloads live in.</summary>
+    public PayloadArena Payloads { get; } = new();
+
     /// <summary>Gets the listeners on deliver subjects and the push consumers they serve.</summary>
     public PushRegistry Push { get; } = new();
 
@@ -165,6 +168,25 @@ internal sealed class EngineContext
         {
             change();
         }
+    }
+
+    /// <summary>Copies every stored payload into fresh pages when the pages hold far more than the stored payloads
+    /// (see <see cref="PayloadArena"/>). Under the lock, at the end of an operation, when no store is in the middle of
+    /// a change.</summary>
+    internal void RewritePayloadsIfWasteful()
+    {
+        if (!Payloads.NeedsRewrite)
+        {
+            return;
+        }
+
+        Payloads.BeginRewrite();
+        foreach (var s in Streams.Values)
+        {
+            s.Store.RewritePayloads();
+        }
+
+        Payloads.EndRewrite();
     }
 
     /// <summary>Starts an engine operation: takes the lock; disposing the result leaves (see <see cref="EngineOperation"/>).</summary>

@@ -36,6 +36,7 @@ internal ref struct EngineOperation
         try
         {
             _ctx.RunDeferred();
+            _ctx.RewritePayloadsIfWasteful();
             batch = _ctx.Effects.Take();
         }
         finally

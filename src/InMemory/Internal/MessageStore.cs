@@ -18,13 +18,14 @@ namespace Goflux.InMemory.Internal;
 /// </remarks>
 internal sealed partial class MessageStore
 {
-    private readonly SlotTable _slots = new();
+    private readonly SlotTable _slots;
     private readonly Dictionary<string, SubjectState> _fss = new(StringComparer.Ordinal);
     private StreamConfig _config;
     private long _maxp;
 
-    public MessageStore(StreamConfig config, DateTimeOffset created)
+    public MessageStore(StreamConfig config, DateTimeOffset created, PayloadArena payloads)
     {
+        _slots = new SlotTable(payloads);
         _config = config;
         _maxp = config.MaxMsgsPerSubject;
         File = config.Storage == StreamConfigStorage.File;
@@ -60,6 +61,12 @@ internal sealed partial class MessageStore
 
     /// <summary>The message stored under <paramref name="seq"/>, or <see langword="null"/>.</summary>
     public StoredMessage? Get(ulong seq) => _slots.Get(seq);
+
+    /// <summary>Copies every payload into the arena again, during its rewrite.</summary>
+    public void RewritePayloads() => _slots.RewritePayloads();
+
+    /// <summary>Forgets every payload: the stream is deleted.</summary>
+    public void ReleasePayloads() => _slots.Reset(_slots.Base);
 
     /// <summary>Every stored message in sequence order.</summary>
     public IEnumerable<StoredMessage> All() => _slots.All();
@@ -136,7 +143,7 @@ internal sealed partial class MessageStore
     }
 
     /// <summary>Stores a message under the next sequence, then applies the per-subject, message and byte limits.</summary>
-    public StoredMessage Store(string subject, byte[] data, MessageHeaders? headers, long size, DateTimeOffset now)
+    public StoredMessage Store(string subject, ReadOnlySpan<byte> data, MessageHeaders? headers, long size, DateTimeOffset now)
     {
         var seq = LastSeq + 1;
         if (Messages == 0)
@@ -145,9 +152,7 @@ internal sealed partial class MessageStore
             FirstTime = now;
         }
 
-        var slot = new StoreSlot(subject, data, headers, now.UtcTicks, size);
-        _slots.Place(seq, slot);
-        var m = slot.At(seq);
+        var m = _slots.Place(seq, subject, data, headers, now.UtcTicks, size);
         Messages++;
         Bytes += size;
         LastSeq = seq;

@@ -1,14 +1,23 @@
+using System.Runtime.InteropServices;
+using Goflux;
+
 namespace Goflux.InMemory.Internal;
 
 /// <summary>
 /// The store's messages by sequence: a window of value slots, the first at <see cref="Base"/>. Removing a message
 /// empties its slot; empty slots at the front are skipped, and dropped once they are most of the window, so a stream
-/// that keeps only its newest messages does not grow. Runs under the engine lock.
+/// that keeps only its newest messages does not grow. The payloads live in the engine's <see cref="PayloadArena"/>.
+/// Runs under the engine lock.
 /// </summary>
 internal sealed class SlotTable
 {
     private readonly List<StoreSlot> _slots = [];
+    private readonly PayloadArena _arena;
     private int _head; // no message below this slot index
+
+    /// <summary>Initializes a new instance of the <see cref="SlotTable"/> class.</summary>
+    /// <param name="arena">The engine's payload pages.</param>
+    public SlotTable(PayloadArena arena) => _arena = arena;
 
     /// <summary>Gets the sequence of the window's first slot.</summary>
     public ulong Base { get; private set; } = 1;
@@ -63,9 +72,9 @@ internal sealed class SlotTable
         }
     }
 
-    /// <summary>Puts <paramref name="slot"/> under <paramref name="seq"/>, at or past the last sequence placed; an empty
-    /// table restarts its window there.</summary>
-    public void Place(ulong seq, StoreSlot slot)
+    /// <summary>Stores a message under <paramref name="seq"/>, past the last sequence placed, its payload copied into the
+    /// arena; an empty table restarts its window there.</summary>
+    public StoredMessage Place(ulong seq, string subject, ReadOnlySpan<byte> data, MessageHeaders? headers, long utcTicks, long size)
     {
         if (_head >= _slots.Count)
         {
@@ -77,16 +86,36 @@ internal sealed class SlotTable
             _slots.Add(default);
         }
 
+        var page = _arena.Add(data, out var offset);
+        var slot = new StoreSlot(subject, page, offset, data.Length, headers, utcTicks, size);
         _slots[(int)(seq - Base)] = slot;
+        return slot.At(seq);
     }
 
-    /// <summary>Empties the slot of <paramref name="seq"/>, which must hold a message; call <see cref="Compact"/> once
-    /// a batch of removals is done.</summary>
-    public void Clear(ulong seq) => _slots[(int)(seq - Base)] = default;
+    /// <summary>Empties the slot of <paramref name="seq"/>, which must hold a message, and forgets its payload; call
+    /// <see cref="Compact"/> once a batch of removals is done.</summary>
+    public void Clear(ulong seq)
+    {
+        ref var slot = ref CollectionsMarshal.AsSpan(_slots)[(int)(seq - Base)];
+        if (slot.Page is { } page)
+        {
+            _arena.Remove(page, slot.Length);
+        }
 
-    /// <summary>Drops every slot; the window starts again at <paramref name="seq"/>.</summary>
+        slot = default;
+    }
+
+    /// <summary>Drops every slot, forgetting their payloads; the window starts again at <paramref name="seq"/>.</summary>
     public void Reset(ulong seq)
     {
+        foreach (ref var slot in CollectionsMarshal.AsSpan(_slots)[_head..])
+        {
+            if (slot.Page is { } page)
+            {
+                _arena.Remove(page, slot.Length);
+            }
+        }
+
         _slots.Clear();
         _head = 0;
         Base = seq;
@@ -105,6 +134,19 @@ internal sealed class SlotTable
             _slots.RemoveRange(0, _head);
             Base += (ulong)_head;
             _head = 0;
+        }
+    }
+
+    /// <summary>Copies every payload into the arena again, during its rewrite (see <see cref="PayloadArena"/>).</summary>
+    public void RewritePayloads()
+    {
+        foreach (ref var slot in CollectionsMarshal.AsSpan(_slots)[_head..])
+        {
+            if (slot.Page is not null)
+            {
+                var page = _arena.Add(slot.Data.Span, out var offset);
+                slot = slot.MovedTo(page, offset);
+            }
         }
     }
 }

@@ -44,7 +44,7 @@ internal sealed partial class StreamState
     /// </summary>
     /// <remarks>Long because it is the server's check sequence, one check after another, kept in one place so the order
     /// is visible.</remarks>
-    public PublishResult Accept(string subject, byte[] data, MessageHeaders? headers, int hdrBytes, DateTimeOffset now)
+    public PublishResult Accept(string subject, ReadOnlySpan<byte> data, MessageHeaders? headers, int hdrBytes, DateTimeOffset now)
     {
         if (Config.Sealed)
         {
@@ -87,7 +87,7 @@ internal sealed partial class StreamState
             }
         }
 
-        if (Config.MaxMsgSize >= 0 && hdrBytes + data.LongLength > Config.MaxMsgSize)
+        if (Config.MaxMsgSize >= 0 && hdrBytes + (long)data.Length > Config.MaxMsgSize)
         {
             throw new GofluxException(GofluxStage.Publish, "message size exceeds maximum allowed", null, subject, JetStreamErrorCodes.MessageExceedsMaximum) { IsPermanent = true, PublishOutcome = PublishOutcome.Rejected };
         }

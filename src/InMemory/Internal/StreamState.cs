@@ -29,7 +29,7 @@ internal sealed partial class StreamState : Scheduled
         _subjects = [.. config.Subjects ?? []];
         Name = config.Name!;
         Created = created;
-        Store = new MessageStore(config, created) { Removed = OnStoreRemoved };
+        Store = new MessageStore(config, created, ctx.Payloads) { Removed = OnStoreRemoved };
         HasAckQueue = config.Retention != StreamConfigRetention.Limits;
     }
 

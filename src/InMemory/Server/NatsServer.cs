@@ -299,7 +299,7 @@ internal sealed class NatsServer : IDisposable
         try
         {
             var stored = headers.IsEmpty ? null : WireHeaders.Parse(headers);
-            var result = Engine.Publish(subject, payload.ToArray(), stored);
+            var result = Engine.Publish(subject, payload, stored);
             ack = ApiJson.Plain(new PubAckResponse { Stream = result.Stream, Seq = result.Sequence, Duplicate = result.Duplicate });
         }
         catch (GofluxException ex) when (ex.PublishOutcome == PublishOutcome.NoStream)
