@@ -74,7 +74,7 @@ public sealed partial class InMemoryJetStream
         }
     }
 
-    /// <summary>Publishes bytes the caller hands over (not copied).</summary>
+    /// <summary>Publishes bytes, copied into the engine's pages before it returns.</summary>
     internal PublishResult Publish(string subject, ReadOnlySpan<byte> data, MessageHeaders? headers)
     {
         PublishResult result;
