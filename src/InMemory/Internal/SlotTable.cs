@@ -97,23 +97,16 @@ internal sealed class SlotTable
     public void Clear(ulong seq)
     {
         ref var slot = ref CollectionsMarshal.AsSpan(_slots)[(int)(seq - Base)];
-        if (slot.Page is { } page)
-        {
-            _arena.Remove(page, slot.Length);
-        }
-
+        Forget(slot);
         slot = default;
     }
 
     /// <summary>Drops every slot, forgetting their payloads; the window starts again at <paramref name="seq"/>.</summary>
     public void Reset(ulong seq)
     {
-        foreach (ref var slot in CollectionsMarshal.AsSpan(_slots)[_head..])
+        foreach (ref readonly var slot in CollectionsMarshal.AsSpan(_slots)[_head..])
         {
-            if (slot.Page is { } page)
-            {
-                _arena.Remove(page, slot.Length);
-            }
+            Forget(slot);
         }
 
         _slots.Clear();
@@ -134,6 +127,15 @@ internal sealed class SlotTable
             _slots.RemoveRange(0, _head);
             Base += (ulong)_head;
             _head = 0;
+        }
+    }
+
+    /// <summary>Tells the arena the payload of <paramref name="slot"/> is no longer stored.</summary>
+    private void Forget(in StoreSlot slot)
+    {
+        if (slot.Page is { } page)
+        {
+            _arena.Remove(page, slot.Length);
         }
     }
 

@@ -5,7 +5,7 @@ namespace Goflux.InMemory.Internal;
 /// <summary>
 /// One stored message, as the store hands it out: a value read from the store's slot for its sequence. The store keeps
 /// no object per message (a test may retain millions): a slot holds the subject, the payload (a slice of one of the
-/// store's pages, <see cref="PayloadArena"/>), headers, time and size in 48 bytes, the sequence being its position.
+/// engine's pages, <see cref="PayloadArena"/>), headers, time and size in 48 bytes, the sequence being its position.
 /// </summary>
 internal readonly struct StoredMessage(ulong sequence, string subject, ReadOnlyMemory<byte> data, MessageHeaders? headers, long utcTicks, long size)
 {
